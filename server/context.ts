@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http';
+import type { App } from './app.js';
+
+/**
+ * The tRPC standalone adapter hands us a Node IncomingMessage; the REST adapter a Fetch Request
+ * whose `nodeRequest` (set in rest.ts) is the original message. Both are read the same way here.
+ */
+type AnyRequest = IncomingMessage | (Request & { nodeRequest?: IncomingMessage });
+
+export interface Context extends App {
+  /** The session token from X-Session-Token or Authorization: Bearer; never from the URL. */
+  token: string | null;
+  ip: string;
+  userAgent: string | null;
+}
+
+function header(req: AnyRequest, name: string): string | null {
+  if (typeof (req.headers as Headers).get === 'function') return (req.headers as Headers).get(name);
+  const value = (req as IncomingMessage).headers[name];
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+}
+
+function nodeRequestOf(req: AnyRequest): IncomingMessage | undefined {
+  const fromRest = (req as { nodeRequest?: IncomingMessage }).nodeRequest;
+  return fromRest ?? ('socket' in req ? (req as IncomingMessage) : undefined);
+}
+
+export function readToken(req: AnyRequest): string | null {
+  const direct = header(req, 'x-session-token')?.trim();
+  if (direct) return direct;
+  const bearer = header(req, 'authorization')?.match(/^Bearer\s+(\S+)\s*$/i);
+  return bearer ? bearer[1] : null;
+}
+
+export function clientIp(req: AnyRequest, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return nodeRequestOf(req)?.socket.remoteAddress ?? 'unknown';
+}
+
+export function createContextFactory(app: App) {
+  return ({ req }: { req: AnyRequest }): Context => ({
+    ...app,
+    token: readToken(req),
+    ip: clientIp(req, app.config.trustProxy),
+    userAgent: header(req, 'user-agent')?.slice(0, 255) ?? null,
+  });
+}

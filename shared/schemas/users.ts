@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { isoTime, uuid } from './common.js';
+import { amountExact, amountNumber, positiveAmountInput } from './money.js';
+
+const AITBC_ADDRESS = /^aitbc1[a-z0-9_-]{6,84}$/;
+const ETHEREUM_ADDRESS = /^0x[0-9a-f]{40}$/;
+
+/** A wallet address, trimmed and lowercased: `aitbc1…` or a `0x` Ethereum address. */
+export const walletAddress = z
+  .string()
+  .max(200, 'Wallet address is too long')
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(
+    z
+      .string()
+      .refine((value) => AITBC_ADDRESS.test(value) || ETHEREUM_ADDRESS.test(value), {
+        message:
+          'Must be an AITBC address (aitbc1 followed by 6 to 84 of a-z, 0-9, _ or -) or a 0x Ethereum address',
+      }),
+  );
+
+export const userStatus = z.enum(['active', 'inactive', 'suspended']);
+export const transactionType = z.enum(['deposit', 'withdrawal', 'purchase', 'sale', 'reward', 'refund']);
+export const transactionStatus = z.enum(['pending', 'completed', 'failed', 'cancelled']);
+
+export const loginInput = z.object({
+  wallet_address: walletAddress,
+  message: z.string().max(4096).optional(),
+  signature: z.string().max(1024).optional(),
+});
+
+export const loginOutput = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  username: z.string(),
+  created_at: isoTime,
+  session_token: z.string(),
+  expires_at: isoTime,
+  wallet_address: z.string(),
+  is_new_user: z.boolean(),
+});
+
+export const meOutput = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  username: z.string(),
+  status: userStatus,
+  created_at: isoTime,
+  last_login: isoTime.nullable(),
+  wallet_address: z.string(),
+});
+
+export const userIdInput = z.object({ user_id: uuid });
+
+export const balanceOutput = z.object({
+  user_id: z.string(),
+  address: z.string(),
+  balance: amountNumber,
+  balance_exact: amountExact,
+  updated_at: isoTime,
+});
+
+/**
+ * Query numbers arrive as strings over REST and as numbers over tRPC. Only plain digits are
+ * accepted ("1e2", "2.5" and "" are refused rather than coerced).
+ */
+const pageLimit = z
+  .union([z.number(), z.string().regex(/^\d{1,4}$/, 'Must be a whole number from 1 to 200')])
+  .transform((value) => Number(value))
+  .pipe(z.number().int('Must be a whole number from 1 to 200').min(1).max(200));
+
+export const transactionsInput = z.object({
+  user_id: uuid,
+  limit: pageLimit.optional(),
+  cursor: z.string().max(200).optional(),
+  type: transactionType.optional(),
+  status: transactionStatus.optional(),
+});
+
+export const transactionOutput = z.object({
+  id: z.string(),
+  type: transactionType,
+  status: transactionStatus,
+  amount: amountNumber,
+  amount_exact: amountExact,
+  fee: amountNumber,
+  fee_exact: amountExact,
+  description: z.string().nullable(),
+  created_at: isoTime,
+  confirmed_at: isoTime.nullable(),
+});
+
+export const transactionsOutput = z.object({
+  user_id: z.string(),
+  total: z.number().int(),
+  next_cursor: z.string().nullable(),
+  transactions: z.array(transactionOutput),
+});
+
+export const faucetInput = z.object({
+  user_id: uuid,
+  amount: positiveAmountInput.optional(),
+});
+
+export type LoginOutput = z.infer<typeof loginOutput>;
+export type MeOutput = z.infer<typeof meOutput>;
+export type BalanceOutput = z.infer<typeof balanceOutput>;
+export type TransactionOutput = z.infer<typeof transactionOutput>;
+export type TransactionsOutput = z.infer<typeof transactionsOutput>;
+export type TransactionType = z.infer<typeof transactionType>;
+export type TransactionStatus = z.infer<typeof transactionStatus>;
+export type UserStatus = z.infer<typeof userStatus>;
