@@ -9,6 +9,8 @@ import { createDb, migrateToLatest, pingDb } from './db.js';
 import { serveDocs } from './docs.js';
 import type { Config } from './env.js';
 import { createLogger, type Logger } from './logger.js';
+import { createRedis } from './redis.js';
+import { createSigninLimits } from './services/rateLimits.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { sendError, sendJson } from './responses.js';
 import { trpcResponseMeta } from './responseMeta.js';
@@ -60,7 +62,8 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const db = createDb(config.databaseUrl);
-  const app: App = { config, db, log };
+  const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
+  const app: App = { config, db, log, redis, signinLimits: createSigninLimits(config, redis) };
   const createContext = createContextFactory(app);
 
   const trpcHandler = createHTTPHandler({
@@ -141,6 +144,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
         server.closeIdleConnections();
       });
       await db.destroy();
+      redis?.disconnect();
     },
   };
 }

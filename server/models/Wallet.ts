@@ -10,4 +10,6 @@ export class Wallet extends Model {
   balance!: string;
   created_at!: string;
   updated_at!: string;
+  /** Set by the first signed login: address-only login is refused from then on. */
+  key_proven_at!: string | null;
 }

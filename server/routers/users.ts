@@ -3,6 +3,11 @@ import { z } from 'zod';
 import { messageOutput } from '../../shared/schemas/common.js';
 import {
   balanceOutput,
+  challengeInput,
+  challengeOutput,
+  logoutAllOutput,
+  sessionIdInput,
+  sessionsOutput,
   faucetInput,
   loginInput,
   loginOutput,
@@ -13,7 +18,8 @@ import {
 } from '../../shared/schemas/users.js';
 import { listTransactions } from '../services/history.js';
 import { loginWithWallet } from '../services/login.js';
-import { revokeSession } from '../services/sessions.js';
+import { issueChallenge } from '../services/challenges.js';
+import { listSessions, revokeOtherSessions, revokeOwnSession, revokeSession } from '../services/sessions.js';
 import { getBalance, grantFaucet } from '../services/wallets.js';
 import { toIsoTime, toIsoTimeOrNull } from '../time.js';
 import { assertOwnUser, authedProcedure, publicProcedure, router } from '../trpc.js';
@@ -21,6 +27,16 @@ import { assertOwnUser, authedProcedure, publicProcedure, router } from '../trpc
 const tags = ['users'];
 
 export const usersRouter = router({
+  challenge: publicProcedure
+    .meta({ openapi: { method: 'POST', path: '/users/challenge', tags, protect: false, summary: 'Get a one-time message to sign' } })
+    .input(challengeInput)
+    .output(challengeOutput)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.signinLimits.consumeIp(ctx.ip);
+      await ctx.signinLimits.consumeAddress(input.wallet_address);
+      return issueChallenge(ctx.db, input.wallet_address, ctx.config.publicOrigin);
+    }),
+
   login: publicProcedure
     .meta({ openapi: { method: 'POST', path: '/users/login', tags, protect: false, summary: 'Log in (or register) with a wallet' } })
     .input(loginInput)
@@ -82,5 +98,33 @@ export const usersRouter = router({
       }
       assertOwnUser(ctx, input.user_id);
       return grantFaucet(ctx.db, { userId: ctx.auth.user.id, walletId: ctx.auth.wallet.id }, input.amount);
+    }),
+
+  sessions: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/users/me/sessions', tags, summary: 'Your live sessions' } })
+    .input(z.void())
+    .output(sessionsOutput)
+    .query(async ({ ctx }) => ({ sessions: await listSessions(ctx.db, ctx.auth.user.id, ctx.auth.sessionId) })),
+
+  revokeSession: authedProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/users/me/sessions/{id}', tags, summary: 'End one of your sessions' } })
+    .input(sessionIdInput)
+    .output(messageOutput)
+    .mutation(async ({ ctx, input }) => {
+      if (!(await revokeOwnSession(ctx.db, ctx.auth.user.id, input.id))) {
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'No live session of yours has that id.' });
+      }
+      ctx.log.info({ event: 'logout', scope: 'one', user_id: ctx.auth.user.id, session_id: input.id, ip: ctx.ip }, 'audit');
+      return { message: 'Session ended' };
+    }),
+
+  logoutAll: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/users/logout-all', tags, summary: 'End all your other sessions' } })
+    .input(z.void())
+    .output(logoutAllOutput)
+    .mutation(async ({ ctx }) => {
+      const revoked = await revokeOtherSessions(ctx.db, ctx.auth.user.id, ctx.auth.sessionId);
+      ctx.log.info({ event: 'logout', scope: 'others', user_id: ctx.auth.user.id, revoked, ip: ctx.ip }, 'audit');
+      return { revoked };
     }),
 });

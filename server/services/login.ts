@@ -1,9 +1,11 @@
 import { TRPCError } from '@trpc/server';
 import type { LoginOutput } from '../../shared/schemas/users.js';
 import type { Context } from '../context.js';
-import { toIsoTime } from '../time.js';
-import { findOrCreateAccount, recordLogin } from './accounts.js';
+import { Wallet } from '../models/Wallet.js';
+import { nowDbTime, toIsoTime } from '../time.js';
+import { findAccountByAddress, findOrCreateAccount, recordLogin } from './accounts.js';
 import { issueSession } from './sessions.js';
+import { verifyWalletProof } from './walletProof.js';
 
 export interface LoginRequest {
   wallet_address: string;
@@ -11,15 +13,47 @@ export interface LoginRequest {
   signature?: string;
 }
 
-/** Address login: finds or auto-registers the wallet's account and issues a session. */
+function audit(ctx: Context, address: string, outcome: string, extra: Record<string, unknown> = {}): void {
+  ctx.log.info({ event: 'login', outcome, address, ip: ctx.ip, ...extra }, 'audit');
+}
+
+async function refuse(ctx: Context, address: string, reason: string): Promise<never> {
+  audit(ctx, address, 'failed', { reason });
+  // Failed logins spend the wallet's budget, so guessing at one wallet is slowed down.
+  await ctx.signinLimits.consumeAddress(address);
+  throw new TRPCError({ code: 'UNAUTHORIZED', message: reason });
+}
+
+/**
+ * Signed login proves the key (and marks the wallet as proven); address-only login is a demo
+ * convenience for wallets that never proved a key. Then: find or auto-register, issue a session.
+ */
 export async function loginWithWallet(ctx: Context, input: LoginRequest): Promise<LoginOutput> {
-  if (!ctx.config.demoMode && !input.signature) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A signed sign-in message is required: request a challenge first.' });
+  const address = input.wallet_address;
+  await ctx.signinLimits.consumeIp(ctx.ip);
+  const signed = input.signature !== undefined || input.message !== undefined;
+
+  if (signed) {
+    if (!input.signature || !input.message) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'A signed login needs both message and signature.' });
+    }
+    const proof = await verifyWalletProof(ctx.db, { address, message: input.message, signature: input.signature, origin: ctx.config.publicOrigin });
+    if (!proof.ok) return refuse(ctx, address, proof.reason);
+  } else {
+    if (!ctx.config.demoMode) return refuse(ctx, address, 'A signed sign-in message is required: request a challenge first.');
+    const existing = await findAccountByAddress(ctx.db, address);
+    if (existing?.wallet.key_proven_at) {
+      return refuse(ctx, address, 'This wallet has proven its key: sign the challenge to log in.');
+    }
   }
-  const account = await findOrCreateAccount(ctx.db, input.wallet_address);
+
+  const account = await findOrCreateAccount(ctx.db, address);
   if (account.user.status !== 'active') {
-    ctx.log.info({ event: 'login', outcome: 'refused', reason: account.user.status, address: input.wallet_address, ip: ctx.ip }, 'audit');
+    audit(ctx, address, 'refused', { reason: account.user.status, user_id: account.user.id });
     throw new TRPCError({ code: 'FORBIDDEN', message: `This account is ${account.user.status} and cannot sign in.` });
+  }
+  if (signed && !account.wallet.key_proven_at) {
+    await Wallet.query(ctx.db).patch({ key_proven_at: nowDbTime() }).where('id', account.wallet.id).whereNull('key_proven_at');
   }
   const session = await issueSession(ctx.db, account.user.id, {
     ttlSeconds: ctx.config.sessionTtlSeconds,
@@ -27,7 +61,7 @@ export async function loginWithWallet(ctx: Context, input: LoginRequest): Promis
     ip: ctx.ip,
   });
   await recordLogin(ctx.db, account.user.id);
-  ctx.log.info({ event: 'login', outcome: 'ok', user_id: account.user.id, address: input.wallet_address, ip: ctx.ip, new_user: account.isNew }, 'audit');
+  audit(ctx, address, 'ok', { user_id: account.user.id, signed, new_user: account.isNew, session_id: session.id });
   return {
     user_id: account.user.id,
     email: account.user.email,

@@ -2,9 +2,11 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { UserStatus } from '../../shared/schemas/users.js';
 import { Session } from '../models/Session.js';
-import { dbTimeAfterSeconds, nowDbTime } from '../time.js';
+import { dbTimeAfterSeconds, nowDbTime, toDbTime, toIsoTime } from '../time.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** last_used_at is written at most this often per session, so reads stay reads. */
+const LAST_USED_RESOLUTION_MS = 5 * 60 * 1000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -55,10 +57,13 @@ export async function authenticate(db: Knex, token: string): Promise<Authenticat
     .whereNull('s.revoked_at')
     .where('s.expires_at', '>', nowDbTime())
     .first(
-      's.id as session_id', 'u.id as user_id', 'u.email', 'u.username', 'u.status', 'u.created_at', 'u.last_login',
+      's.id as session_id', 's.last_used_at', 'u.id as user_id', 'u.email', 'u.username', 'u.status', 'u.created_at', 'u.last_login',
       'w.id as wallet_id', 'w.address',
     );
   if (!row) return null;
+  if (row.last_used_at < toDbTime(new Date(Date.now() - LAST_USED_RESOLUTION_MS))) {
+    await Session.query(db).patch({ last_used_at: nowDbTime() }).where('id', row.session_id);
+  }
   return {
     sessionId: row.session_id,
     user: { id: row.user_id, email: row.email, username: row.username, status: row.status, created_at: row.created_at, last_login: row.last_login },
@@ -70,4 +75,45 @@ export async function authenticate(db: Knex, token: string): Promise<Authenticat
 export async function revokeSession(db: Knex, sessionId: string): Promise<boolean> {
   const changed = await Session.query(db).patch({ revoked_at: nowDbTime() }).where('id', sessionId).whereNull('revoked_at');
   return changed > 0;
+}
+
+export interface SessionOutput {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+function liveSessionsOf(db: Knex, userId: string) {
+  return Session.query(db).where('user_id', userId).whereNull('revoked_at').where('expires_at', '>', nowDbTime());
+}
+
+/** The caller's live sessions, newest first; never the token or its hash. */
+export async function listSessions(db: Knex, userId: string, currentSessionId: string): Promise<SessionOutput[]> {
+  const rows = await liveSessionsOf(db, userId)
+    .select('id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip')
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+  return rows.map((row) => ({
+    id: row.id,
+    created_at: toIsoTime(row.created_at),
+    last_used_at: toIsoTime(row.last_used_at),
+    expires_at: toIsoTime(row.expires_at),
+    user_agent: row.user_agent,
+    ip: row.ip,
+    current: row.id === currentSessionId,
+  }));
+}
+
+/** Ends one of the user's own live sessions; false if it is not theirs or not live. */
+export async function revokeOwnSession(db: Knex, userId: string, sessionId: string): Promise<boolean> {
+  const changed = await liveSessionsOf(db, userId).patch({ revoked_at: nowDbTime() }).where('id', sessionId);
+  return changed > 0;
+}
+
+/** Ends every live session of the user except the current one; returns how many ended. */
+export async function revokeOtherSessions(db: Knex, userId: string, currentSessionId: string): Promise<number> {
+  return liveSessionsOf(db, userId).patch({ revoked_at: nowDbTime() }).whereNot('id', currentSessionId);
 }

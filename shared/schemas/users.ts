@@ -110,3 +110,32 @@ export type TransactionsOutput = z.infer<typeof transactionsOutput>;
 export type TransactionType = z.infer<typeof transactionType>;
 export type TransactionStatus = z.infer<typeof transactionStatus>;
 export type UserStatus = z.infer<typeof userStatus>;
+
+export const challengeInput = z.object({ wallet_address: walletAddress });
+
+export const challengeOutput = z.object({
+  wallet_address: z.string(),
+  nonce: z.string(),
+  message: z.string(),
+  issued_at: isoTime,
+  expires_at: isoTime,
+});
+
+export const sessionOutput = z.object({
+  id: z.string(),
+  created_at: isoTime,
+  last_used_at: isoTime,
+  expires_at: isoTime,
+  user_agent: z.string().nullable(),
+  ip: z.string().nullable(),
+  current: z.boolean(),
+});
+
+export const sessionsOutput = z.object({ sessions: z.array(sessionOutput) });
+
+export const sessionIdInput = z.object({ id: uuid });
+
+export const logoutAllOutput = z.object({ revoked: z.number().int() });
+
+export type ChallengeOutput = z.infer<typeof challengeOutput>;
+export type SessionOutput = z.infer<typeof sessionOutput>;
