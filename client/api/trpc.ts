@@ -1,0 +1,52 @@
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '../../shared/index.js';
+import { useSessionStore } from '../stores/session';
+
+/** Response and request shapes, inferred from the server's router (never hand-written). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+
+/**
+ * The one tRPC client of the web app. Calls go to `/trpc` on the page's own origin (the Vite dev
+ * server proxies it in development); the session token travels only in the X-Session-Token header.
+ */
+export const api = createTRPCClient<AppRouter>({
+  links: [
+    httpBatchLink({
+      url: '/trpc',
+      headers() {
+        const { token } = useSessionStore();
+        return token ? { 'X-Session-Token': token } : {};
+      },
+    }),
+  ],
+});
+
+type ApiError = TRPCClientError<AppRouter>;
+
+function asApiError(error: unknown): ApiError | null {
+  return error instanceof TRPCClientError ? (error as ApiError) : null;
+}
+
+/** The HTTP status the server answered with, or null when the request never got an answer. */
+export function httpStatusOf(error: unknown): number | null {
+  return asApiError(error)?.data?.httpStatus ?? null;
+}
+
+/** True when the server refused the session (missing, expired or revoked token). */
+export function isUnauthorized(error: unknown): boolean {
+  return httpStatusOf(error) === 401;
+}
+
+/** A sentence the user can act on, for any failure of an API call. */
+export function describeApiError(error: unknown): string {
+  const apiError = asApiError(error);
+  const status = apiError?.data?.httpStatus;
+  if (!apiError || !status) {
+    return 'Cannot reach the exchange. Check your connection and try again.';
+  }
+  if (status === 429) return 'Too many requests. Please wait a moment and try again.';
+  if (status >= 500) return 'The exchange is having trouble right now. Please try again in a moment.';
+  return apiError.message;
+}
