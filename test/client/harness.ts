@@ -1,0 +1,70 @@
+import { createPinia, setActivePinia, type Pinia } from 'pinia';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { startTestServer, type RunningServer } from '../support/server.js';
+import { api, loginNewUser } from '../support/http.js';
+
+/** Sign-in rate limits off: the client tests log in many times from one address. */
+const NO_SIGNIN_LIMITS = { SIGNIN_LIMIT_PER_IP: '0', SIGNIN_LIMIT_PER_ADDRESS: '0' };
+
+export interface ClientServer {
+  url: string;
+  database: TestDatabase;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+interface HappyDomWindow {
+  happyDOM: { setURL(url: string): void };
+}
+
+/**
+ * Makes the happy-dom page live at `url`, so the client's relative `/trpc` calls reach that
+ * server from the same origin, exactly as in the browser.
+ */
+export function pointPageAt(url: string): void {
+  (window as unknown as HappyDomWindow).happyDOM.setURL(`${url}/`);
+}
+
+/** The real exchange server on a fresh temporary SQLite database, with the page pointed at it. */
+export async function startClientServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<ClientServer> {
+  const db = database ?? (await createTestDatabase('sqlite'));
+  const server = await startTestServer(db.url, { ...NO_SIGNIN_LIMITS, ...env });
+  pointPageAt(server.url);
+  return {
+    url: server.url,
+    database: db,
+    server,
+    async stop() {
+      await server.stop();
+      if (!database) await db.drop();
+    },
+  };
+}
+
+/** A fresh Pinia, active for stores used outside components, and an empty localStorage. */
+export function freshPinia(): Pinia {
+  localStorage.clear();
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  return pinia;
+}
+
+/** Whether the server still accepts `token` (checked over REST, outside the client). */
+export async function tokenIsAccepted(baseUrl: string, token: string): Promise<boolean> {
+  const res = await api(baseUrl, 'GET', '/api/users/me', { token });
+  return res.status === 200;
+}
+
+/** Ends a session from outside the client, as an expiry or another tab's logout would. */
+export async function revokeFromOutside(baseUrl: string, token: string): Promise<void> {
+  const res = await api(baseUrl, 'POST', '/api/users/logout', { token });
+  if (res.status !== 200) throw new Error(`logout failed: ${res.status}`);
+}
+
+/** Credits a wallet through the faucet over REST (to build up history quickly). */
+export async function fundOverRest(baseUrl: string, token: string, userId: string, amount: string): Promise<void> {
+  const res = await api(baseUrl, 'POST', `/api/users/${userId}/faucet`, { token, body: { amount } });
+  if (res.status !== 200) throw new Error(`faucet failed: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export { loginNewUser };
