@@ -12,6 +12,9 @@ export interface Context extends App {
   token: string | null;
   ip: string;
   userAgent: string | null;
+  /** The request body exactly as received (REST only; null on the tRPC adapter). Webhook signatures cover it. */
+  rawBody?: string | null;
+  webhookSignature?: string | null;
 }
 
 function header(req: AnyRequest, name: string): string | null {
@@ -46,5 +49,7 @@ export function createContextFactory(app: App) {
     token: readToken(req),
     ip: clientIp(req, app.config.trustProxy),
     userAgent: header(req, 'user-agent')?.slice(0, 255) ?? null,
+    rawBody: (req as { rawBody?: string | null }).rawBody ?? null,
+    webhookSignature: header(req, 'x-webhook-signature'),
   });
 }

@@ -64,12 +64,14 @@ export function createRestHandler(app: App) {
   return async (req: IncomingMessage, res: ServerResponse, pathAndQuery: string): Promise<void> => {
     const method = req.method ?? 'GET';
     let parsed: unknown;
+    let rawBody: string | null = null;
     if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
       const body = await readBody(req);
       if (!body.ok) {
         res.setHeader('Connection', 'close');
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
       }
+      rawBody = body.text;
       if (body.text.trim() === '') {
         parsed = {};
       } else {
@@ -93,6 +95,7 @@ export function createRestHandler(app: App) {
         if (prop === 'url') return pathAndQuery;
         if (prop === 'body') return parsed;
         if (prop === 'nodeRequest') return req;
+        if (prop === 'rawBody') return rawBody;
         const value = Reflect.get(target, prop, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
