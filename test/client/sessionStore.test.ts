@@ -142,3 +142,31 @@ describe('useSessionStore against the real server', () => {
     }
   });
 });
+
+describe('useSessionStore when the session reaches its lifetime', () => {
+  let exchange: ClientServer;
+
+  beforeAll(async () => {
+    exchange = await startClientServer({ SESSION_TTL_SECONDS: '1' });
+  });
+  afterAll(async () => {
+    await exchange?.stop();
+  });
+
+  it('signs out with the expiry message once the server stops accepting the token', async () => {
+    freshPinia();
+    const session = useSessionStore();
+    const wallet = useWalletStore();
+    await session.connect();
+    await wallet.load();
+    expect(wallet.balance?.balance_exact).toBe('0.00000000');
+
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await wallet.requestFaucet();
+
+    expect(session.isConnected).toBe(false);
+    expect(session.notice).toBe(SESSION_EXPIRED_MESSAGE);
+    expect(wallet.balance).toBeNull();
+    expect(wallet.faucetError).toBeNull();
+  });
+});
