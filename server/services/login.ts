@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { Wallet } from '../models/Wallet.js';
 import { nowDbTime, toIsoTime } from '../time.js';
 import { findAccountByAddress, findOrCreateAccount, recordLogin } from './accounts.js';
-import { issueSession } from './sessions.js';
+import { issueSession, revokeSession, revokeSessionsCreatedBefore } from './sessions.js';
 import { verifyWalletProof } from './walletProof.js';
 
 export interface LoginRequest {
@@ -53,13 +53,21 @@ export async function loginWithWallet(ctx: Context, input: LoginRequest): Promis
     throw new TRPCError({ code: 'FORBIDDEN', message: `This account is ${account.user.status} and cannot sign in.` });
   }
   if (signed && !account.wallet.key_proven_at) {
-    await Wallet.query(ctx.db).patch({ key_proven_at: nowDbTime() }).where('id', account.wallet.id).whereNull('key_proven_at');
+    const provenAt = nowDbTime();
+    const claimed = await Wallet.query(ctx.db).patch({ key_proven_at: provenAt }).where('id', account.wallet.id).whereNull('key_proven_at');
+    // Sessions opened before the key was proven were address-only: whoever knew the address may hold one.
+    if (claimed) await revokeSessionsCreatedBefore(ctx.db, account.user.id, provenAt);
   }
   const session = await issueSession(ctx.db, account.user.id, {
     ttlSeconds: ctx.config.sessionTtlSeconds,
     userAgent: ctx.userAgent,
     ip: ctx.ip,
   });
+  if (!signed && (await Wallet.query(ctx.db).findById(account.wallet.id))?.key_proven_at) {
+    // The key was proven while this address-only login was under way: it must not survive the claim.
+    await revokeSession(ctx.db, session.id);
+    return refuse(ctx, address, 'This wallet has proven its key: sign the challenge to log in.');
+  }
   await recordLogin(ctx.db, account.user.id);
   audit(ctx, address, 'ok', { user_id: account.user.id, signed, new_user: account.isNew, session_id: session.id });
   return {

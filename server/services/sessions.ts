@@ -113,6 +113,14 @@ export async function revokeOwnSession(db: Knex, userId: string, sessionId: stri
   return changed > 0;
 }
 
+/**
+ * Ends the user's live sessions created before `time`. Used when a wallet first proves its key:
+ * every session opened before then was address-only, which anyone knowing the address could do.
+ */
+export async function revokeSessionsCreatedBefore(db: Knex, userId: string, time: string): Promise<number> {
+  return liveSessionsOf(db, userId).patch({ revoked_at: nowDbTime() }).where('created_at', '<', time);
+}
+
 /** Ends every live session of the user except the current one; returns how many ended. */
 export async function revokeOtherSessions(db: Knex, userId: string, currentSessionId: string): Promise<number> {
   return liveSessionsOf(db, userId).patch({ revoked_at: nowDbTime() }).whereNot('id', currentSessionId);

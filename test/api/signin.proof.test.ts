@@ -118,6 +118,8 @@ describe.each(dialects)('signed login on %s', (dialect) => {
       expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       expect(new Set(replies.map((r) => r.body.user_id)).size).toBe(1);
       expect(replies.filter((r) => r.body.is_new_user)).toHaveLength(1);
+      const checks = await Promise.all(replies.map((r) => api(suite.url, 'GET', '/api/users/me', { token: r.body.session_token })));
+      expect(checks.map((c) => c.status)).toEqual([200, 200, 200, 200, 200]);
     });
 
     it('refuses a signature by another key with 401 and leaves no session', async () => {
