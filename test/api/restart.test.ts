@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { expectRestError, useApiServer } from '../support/apiSuite.js';
+import { dialects } from '../support/databases.js';
+import { api, loginNewUser } from '../support/http.js';
+
+describe.each(dialects)('server restart on %s', (dialect) => {
+  const suite = useApiServer(dialect);
+
+  it('keeps sessions, balances and history across a restart on the same database', async () => {
+    const { token, userId } = await loginNewUser(suite.url);
+    await api(suite.url, 'POST', `/api/users/${userId}/faucet`, { token, body: { amount: '0.1' } });
+    const oldUrl = suite.url;
+    await suite.restart();
+    expect(suite.url).not.toBe(oldUrl);
+    const me = await api(suite.url, 'GET', '/api/users/me', { token });
+    expect(me.status).toBe(200);
+    expect(me.body.user_id).toBe(userId);
+    const balance = await api(suite.url, 'GET', `/api/users/${userId}/balance`, { token });
+    expect(balance.body.balance_exact).toBe('0.10000000');
+    const history = await api(suite.url, 'GET', `/api/users/${userId}/transactions`, { token });
+    expect(history.body.total).toBe(1);
+  });
+
+  it('keeps a logged-out token dead after a restart', async () => {
+    const { token } = await loginNewUser(suite.url);
+    await api(suite.url, 'POST', '/api/users/logout', { token });
+    await suite.restart();
+    expectRestError(await api(suite.url, 'GET', '/api/users/me', { token }), 401, 'UNAUTHORIZED');
+  });
+
+  it('logs a returning wallet into its existing account after a restart', async () => {
+    const { userId, address } = await loginNewUser(suite.url);
+    await suite.restart();
+    const again = await api(suite.url, 'POST', '/api/users/login', { body: { wallet_address: address } });
+    expect(again.body).toMatchObject({ user_id: userId, is_new_user: false });
+  });
+
+  it('stops answering on the old address once stopped', async () => {
+    const oldUrl = suite.url;
+    await suite.restart();
+    await expect(fetch(`${oldUrl}/healthz`)).rejects.toThrow();
+  });
+});
