@@ -270,3 +270,24 @@ describe.each(dialects)('POST /api/exchange/confirm-payment/{payment_id} on %s',
     });
   });
 });
+
+describe.each(dialects)('fees on the smallest amounts (1 AITBC per BTC, no minimum) on %s', (dialect) => {
+  const suite = useApiServer(dialect, { ...EXCHANGE_ENV, EXCHANGE_BTC_TO_AITBC: '1', EXCHANGE_MIN_BTC: '0.00000001' });
+
+  it.each([
+    // 0.00000001 × 0.5% = 0.00000000005: rounds to no fee; the whole unit is credited.
+    ['0.00000001', '0.00000000', '0.00000001'],
+    // 0.000001 × 0.5% = 0.000000005: exactly half a unit, rounds up.
+    ['0.000001', '0.00000001', '0.00000099'],
+    // 0.00000099 × 0.5% = 0.00000000495: below half, rounds down.
+    ['0.00000099', '0.00000000', '0.00000099'],
+  ])('buys %s AITBC with fee %s and credits %s', async (aitbc, fee, net) => {
+    const user = await loginNewUser(suite.url);
+    const res = await api(suite.url, 'POST', '/api/exchange/create-payment', { token: user.token, body: { aitbc_amount: aitbc, btc_amount: aitbc } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.fee_exact).toBe(fee);
+    await confirm(suite.url, res.body);
+    expect(await balanceExact(suite.url, user)).toBe(net);
+    expect((await history(suite.url, user)).transactions[0]).toMatchObject({ status: 'completed', fee_exact: fee });
+  });
+});
