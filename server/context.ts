@@ -37,7 +37,8 @@ export function readToken(req: AnyRequest): string | null {
 
 export function clientIp(req: AnyRequest, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim();
+    // Our proxy appends the address it saw; anything before that came from the client and can be forged.
+    const forwarded = header(req, 'x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   return nodeRequestOf(req)?.socket.remoteAddress ?? 'unknown';
