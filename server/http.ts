@@ -10,11 +10,13 @@ import { serveDocs } from './docs.js';
 import type { Config } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedis } from './redis.js';
+import { EventHub } from './services/eventHub.js';
 import { createSigninLimits } from './services/rateLimits.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { sendError, sendJson } from './responses.js';
 import { trpcResponseMeta } from './responseMeta.js';
 import { createRestHandler, MAX_BODY_BYTES } from './rest.js';
+import { startExpirySweep } from './services/payments.js';
 import { appRouter } from './routers/_app.js';
 import { sendStaticFile } from './staticFiles.js';
 
@@ -63,7 +65,8 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
   const log = opts.log ?? createLogger(config.logLevel);
   const db = createDb(config.databaseUrl);
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
-  const app: App = { config, db, log, redis, signinLimits: createSigninLimits(config, redis) };
+  const events = new EventHub(log, redis);
+  const app: App = { config, db, log, redis, events, signinLimits: createSigninLimits(config, redis) };
   const createContext = createContextFactory(app);
 
   const trpcHandler = createHTTPHandler({
@@ -75,6 +78,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
   });
   const restHandler = createRestHandler(app);
   const openApiJson = JSON.stringify(buildOpenApiDocument(config.publicOrigin));
+  let expirySweep: ReturnType<typeof startExpirySweep> | null = null;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setSecurityHeaders(res);
@@ -129,6 +133,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     app,
     async start() {
       await migrateToLatest(db);
+      expirySweep = startExpirySweep(app);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -139,10 +144,13 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
       return url;
     },
     async stop() {
+      // Live subscriptions end first, so their connections do not hold the server open.
+      events.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await expirySweep?.stop();
       await db.destroy();
       redis?.disconnect();
     },

@@ -19,6 +19,10 @@ const t = initTRPC
   .create({
     // No stack traces in any response, in any mode.
     isDev: false,
+    sse: {
+      ping: { enabled: true, intervalMs: 10_000 },
+      client: { reconnectAfterInactivityMs: 20_000 },
+    },
     errorFormatter({ shape, error }) {
       const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
       const message = zodError

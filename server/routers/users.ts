@@ -19,6 +19,7 @@ import {
 import { listTransactions } from '../services/history.js';
 import { loginWithWallet } from '../services/login.js';
 import { issueChallenge } from '../services/challenges.js';
+import { streamUserEvents } from '../services/liveEvents.js';
 import { listSessions, revokeOtherSessions, revokeOwnSession, revokeSession } from '../services/sessions.js';
 import { getBalance, grantFaucet } from '../services/wallets.js';
 import { toIsoTime, toIsoTimeOrNull } from '../time.js';
@@ -84,6 +85,7 @@ export const usersRouter = router({
     .output(messageOutput)
     .mutation(async ({ ctx }) => {
       await revokeSession(ctx.db, ctx.auth.sessionId);
+      ctx.events.sessionEnded(ctx.auth.sessionId);
       ctx.log.info({ event: 'logout', user_id: ctx.auth.user.id, ip: ctx.ip }, 'audit');
       return { message: 'Logged out successfully' };
     }),
@@ -97,7 +99,7 @@ export const usersRouter = router({
         throw new TRPCError({ code: 'FORBIDDEN', message: 'The faucet is only available in demo mode.' });
       }
       assertOwnUser(ctx, input.user_id);
-      return grantFaucet(ctx.db, { userId: ctx.auth.user.id, walletId: ctx.auth.wallet.id }, input.amount);
+      return grantFaucet(ctx.db, ctx.events, { userId: ctx.auth.user.id, walletId: ctx.auth.wallet.id }, input.amount);
     }),
 
   sessions: authedProcedure
@@ -114,6 +116,7 @@ export const usersRouter = router({
       if (!(await revokeOwnSession(ctx.db, ctx.auth.user.id, input.id))) {
         throw new TRPCError({ code: 'NOT_FOUND', message: 'No live session of yours has that id.' });
       }
+      ctx.events.sessionEnded(input.id);
       ctx.log.info({ event: 'logout', scope: 'one', user_id: ctx.auth.user.id, session_id: input.id, ip: ctx.ip }, 'audit');
       return { message: 'Session ended' };
     }),
@@ -124,7 +127,20 @@ export const usersRouter = router({
     .output(logoutAllOutput)
     .mutation(async ({ ctx }) => {
       const revoked = await revokeOtherSessions(ctx.db, ctx.auth.user.id, ctx.auth.sessionId);
+      ctx.events.userChanged(ctx.auth.user.id);
       ctx.log.info({ event: 'logout', scope: 'others', user_id: ctx.auth.user.id, revoked, ip: ctx.ip }, 'audit');
       return { revoked };
     }),
+
+  events: authedProcedure
+    .input(z.object({ lastEventId: z.string().max(20).nullish() }).optional())
+    .subscription(({ ctx, input, signal }) =>
+      streamUserEvents(ctx.db, ctx.events, {
+        token: ctx.token!,
+        sessionId: ctx.auth.sessionId,
+        userId: ctx.auth.user.id,
+        lastEventId: input?.lastEventId,
+        signal,
+      }),
+    ),
 });

@@ -1,9 +1,11 @@
 import { TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
-import type { TransactionOutput, TransactionStatus, TransactionType, TransactionsOutput } from '../../shared/schemas/users.js';
+import type { TransactionStatus, TransactionType, TransactionsOutput } from '../../shared/schemas/users.js';
 import type { Transaction } from '../models/Transaction.js';
-import { toIsoTime, toIsoTimeOrNull } from '../time.js';
-import { amountPair } from './amounts.js';
+import { toTransactionOutput } from './shapes.js';
+import { expireOverduePayments } from './payments.js';
+
+export { toTransactionOutput } from './shapes.js';
 
 const DB_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -26,23 +28,6 @@ export function decodeCursor(cursor: string): Position {
   return { createdAt, id };
 }
 
-export function toTransactionOutput(row: Pick<Transaction, 'id' | 'type' | 'status' | 'amount' | 'fee' | 'description' | 'created_at' | 'confirmed_at'>): TransactionOutput {
-  const amount = amountPair(row.amount);
-  const fee = amountPair(row.fee);
-  return {
-    id: row.id,
-    type: row.type,
-    status: row.status,
-    amount: amount.number,
-    amount_exact: amount.exact,
-    fee: fee.number,
-    fee_exact: fee.exact,
-    description: row.description,
-    created_at: toIsoTime(row.created_at),
-    confirmed_at: toIsoTimeOrNull(row.confirmed_at),
-  };
-}
-
 export interface HistoryQuery {
   limit: number;
   cursor?: string;
@@ -53,6 +38,7 @@ export interface HistoryQuery {
 /** One page of a user's history, newest first, by keyset on (created_at, id). */
 export async function listTransactions(db: Knex, userId: string, query: HistoryQuery): Promise<TransactionsOutput> {
   const after = query.cursor ? decodeCursor(query.cursor) : null;
+  await expireOverduePayments(db, { userId }); // an overdue payment's purchase reads as failed
   const filtered = () => {
     const q = db('transactions').where('user_id', userId);
     if (query.type) q.where('type', query.type);

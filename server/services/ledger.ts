@@ -6,11 +6,13 @@ import { Transaction } from '../models/Transaction.js';
 import { Wallet } from '../models/Wallet.js';
 import { nowDbTime } from '../time.js';
 import { unitsFromDb, unitsToDb } from './amounts.js';
+import { balanceEvent, recordEvent, transactionEvent } from './events.js';
+import { toBalanceOutput, toTransactionOutput } from './shapes.js';
 
 /**
- * The one place balances change. Must run inside a database transaction: the wallet row is
- * locked (SELECT … FOR UPDATE on MySQL; SQLite serialises writers), the new balance is computed
- * exactly in base units, and the wallet and its transaction row are written together.
+ * The one place balances and transactions change. Every function runs inside the caller's
+ * database transaction and first locks the wallet row (SELECT … FOR UPDATE on MySQL; SQLite
+ * serialises writers), so one user's changes — and their live events — are strictly ordered.
  */
 export async function lockWallet(trx: Knex.Transaction, walletId: string): Promise<Wallet> {
   const query = Wallet.query(trx).findById(walletId);
@@ -26,7 +28,9 @@ export async function changeBalance(trx: Knex.Transaction, walletId: string, uni
   if (next < 0n) throw new Error('Balance would become negative');
   const patch = { balance: unitsToDb(next), updated_at: nowDbTime() };
   await Wallet.query(trx).patch(patch).where('id', walletId);
-  return Object.assign(wallet, patch);
+  Object.assign(wallet, patch);
+  await recordEvent(trx, wallet.user_id, balanceEvent(toBalanceOutput(wallet)));
+  return wallet;
 }
 
 export interface NewTransaction {
@@ -39,7 +43,7 @@ export interface NewTransaction {
   description: string | null;
 }
 
-export async function recordTransaction(trx: Knex.Transaction, tx: NewTransaction): Promise<Transaction> {
+async function insertTransaction(trx: Knex.Transaction, tx: NewTransaction): Promise<Transaction> {
   const now = nowDbTime();
   const row = {
     id: randomUUID(),
@@ -54,7 +58,43 @@ export async function recordTransaction(trx: Knex.Transaction, tx: NewTransactio
     confirmed_at: tx.status === 'completed' ? now : null,
   };
   await Transaction.query(trx).insert(row);
-  return Transaction.fromJson(row, { skipValidation: true });
+  const transaction = Transaction.fromJson(row, { skipValidation: true });
+  await recordEvent(trx, tx.userId, transactionEvent(toTransactionOutput(transaction)));
+  return transaction;
+}
+
+/** A history row that moves no money yet (for example a pending purchase). */
+export async function recordTransaction(trx: Knex.Transaction, tx: NewTransaction): Promise<Transaction> {
+  await lockWallet(trx, tx.walletId);
+  return insertTransaction(trx, tx);
+}
+
+/**
+ * Moves pending transactions to a final status (completed with its fee, failed, cancelled).
+ * Only rows still `pending` change; returns the changed rows.
+ */
+export async function settleTransactions(
+  trx: Knex.Transaction,
+  transactionIds: string[],
+  outcome: { status: Exclude<TransactionStatus, 'pending'>; fee?: bigint },
+): Promise<Transaction[]> {
+  if (!transactionIds.length) return [];
+  const pending = await Transaction.query(trx).whereIn('id', transactionIds).where('status', 'pending');
+  const settled: Transaction[] = [];
+  for (const transaction of pending) {
+    await lockWallet(trx, transaction.wallet_id);
+    const patch = {
+      status: outcome.status,
+      ...(outcome.fee !== undefined ? { fee: unitsToDb(outcome.fee) } : {}),
+      ...(outcome.status === 'completed' ? { confirmed_at: nowDbTime() } : {}),
+    };
+    const changed = await Transaction.query(trx).patch(patch).where('id', transaction.id).where('status', 'pending');
+    if (changed !== 1) continue;
+    Object.assign(transaction, patch);
+    await recordEvent(trx, transaction.user_id, transactionEvent(toTransactionOutput(transaction)));
+    settled.push(transaction);
+  }
+  return settled;
 }
 
 /** A completed credit: the wallet gets `amount − fee` and the history shows it, atomically. */
@@ -63,6 +103,6 @@ export async function creditWallet(
   credit: Omit<NewTransaction, 'status'>,
 ): Promise<{ wallet: Wallet; transaction: Transaction }> {
   const wallet = await changeBalance(trx, credit.walletId, credit.amount - credit.fee);
-  const transaction = await recordTransaction(trx, { ...credit, status: 'completed' });
+  const transaction = await insertTransaction(trx, { ...credit, status: 'completed' });
   return { wallet, transaction };
 }

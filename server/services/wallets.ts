@@ -2,23 +2,12 @@ import { TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
 import type { BalanceOutput } from '../../shared/schemas/users.js';
 import { Wallet } from '../models/Wallet.js';
-import { toIsoTime } from '../time.js';
-import { amountPair } from './amounts.js';
+import type { EventHub } from './eventHub.js';
 import { creditWallet } from './ledger.js';
+import { toBalanceOutput } from './shapes.js';
 
 export const FAUCET_DEFAULT_UNITS = 1000n * 10n ** 8n;
 export const FAUCET_MAX_UNITS = 10000n * 10n ** 8n;
-
-export function toBalanceOutput(wallet: Pick<Wallet, 'user_id' | 'address' | 'balance' | 'updated_at'>): BalanceOutput {
-  const balance = amountPair(wallet.balance);
-  return {
-    user_id: wallet.user_id,
-    address: wallet.address,
-    balance: balance.number,
-    balance_exact: balance.exact,
-    updated_at: toIsoTime(wallet.updated_at),
-  };
-}
 
 export async function getBalance(db: Knex, walletId: string): Promise<BalanceOutput> {
   const wallet = await Wallet.query(db).findById(walletId).select('user_id', 'address', 'balance', 'updated_at');
@@ -29,6 +18,7 @@ export async function getBalance(db: Knex, walletId: string): Promise<BalanceOut
 /** Demo faucet: a completed deposit through the ledger, like every other credit. */
 export async function grantFaucet(
   db: Knex,
+  events: EventHub,
   owner: { userId: string; walletId: string },
   units: bigint = FAUCET_DEFAULT_UNITS,
 ): Promise<BalanceOutput> {
@@ -45,5 +35,6 @@ export async function grantFaucet(
       description: 'Demo faucet',
     }),
   );
+  events.userChanged(owner.userId);
   return toBalanceOutput(wallet);
 }
