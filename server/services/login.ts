@@ -30,7 +30,10 @@ async function refuse(ctx: Context, address: string, reason: string): Promise<ne
  */
 export async function loginWithWallet(ctx: Context, input: LoginRequest): Promise<LoginOutput> {
   const address = input.wallet_address;
-  await ctx.signinLimits.consumeIp(ctx.ip);
+  await ctx.signinLimits.consumeIp(ctx.ip).catch((err: unknown) => {
+    audit(ctx, address, 'failed', { reason: err instanceof Error ? err.message : 'rate limited' });
+    throw err;
+  });
   const signed = input.signature !== undefined || input.message !== undefined;
 
   if (signed) {
