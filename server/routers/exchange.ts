@@ -52,14 +52,14 @@ export const exchangeRouter = router({
     .mutation(({ ctx, input }) => {
       if (input.user_id !== undefined) assertOwnUser(ctx, input.user_id);
       const owner = { userId: ctx.auth.user.id, walletId: ctx.auth.wallet.id };
-      return createPayment(ctx.db, ctx.config, owner, { aitbcUnits: input.aitbc_amount, btcUnits: input.btc_amount });
+      return createPayment(ctx.db, ctx.events, ctx.config, owner, { aitbcUnits: input.aitbc_amount, btcUnits: input.btc_amount });
     }),
 
   paymentStatus: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/exchange/payment-status/{payment_id}', tags, summary: 'One of your payments, as it stands now' } })
     .input(paymentIdInput)
     .output(paymentOutput)
-    .query(({ ctx, input }) => getOwnPayment(ctx.db, ctx.auth.user.id, input.payment_id)),
+    .query(({ ctx, input }) => getOwnPayment(ctx.db, ctx.events, ctx.auth.user.id, input.payment_id)),
 
   confirmPayment: webhookProcedure
     .meta({
@@ -78,12 +78,12 @@ export const exchangeRouter = router({
     .input(confirmPaymentInput)
     .output(paymentOutput)
     .mutation(({ ctx, input }) =>
-      confirmPayment(ctx.db, input.payment_id, { txHash: input.tx_hash, confirmations: input.confirmations }),
+      confirmPayment(ctx.db, ctx.events, input.payment_id, { txHash: input.tx_hash, confirmations: input.confirmations }),
     ),
 
   simulatePayment: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/exchange/simulate-payment/{payment_id}', tags, summary: 'Demo mode: play the Bitcoin payment' } })
     .input(paymentIdInput)
     .output(paymentOutput)
-    .mutation(({ ctx, input }) => simulatePayment(ctx.db, ctx.config, ctx.auth.user.id, input.payment_id)),
+    .mutation(({ ctx, input }) => simulatePayment(ctx.db, ctx.events, ctx.config, ctx.auth.user.id, input.payment_id)),
 });

@@ -8,10 +8,10 @@ import { isRetryableConflict } from '../dbErrors.js';
 import type { Config } from '../env.js';
 import type { Logger } from '../logger.js';
 import { Payment } from '../models/Payment.js';
-import { Transaction } from '../models/Transaction.js';
 import { nowDbTime, toDbTime, toIsoTime, toIsoTimeOrNull } from '../time.js';
 import { amountPair, unitsFromDb, unitsToDb } from './amounts.js';
-import { changeBalance, recordTransaction } from './ledger.js';
+import type { EventHub } from './eventHub.js';
+import { changeBalance, recordTransaction, settleTransactions } from './ledger.js';
 import { btcUnitsFor, exchangeTerms, feeUnitsFor, trimDecimal } from './rates.js';
 
 type PaymentConfig = Pick<Config, 'exchange' | 'btcPaymentAddress' | 'paymentTimeoutSeconds' | 'paymentRequiredConfirmations'>;
@@ -63,7 +63,13 @@ export function toPaymentOutput(payment: Payment): PaymentOutput {
  * A payment request: the amounts are checked exactly (btc = aitbc / rate, half-up to 8
  * decimals) and the pending purchase is recorded with the payment, in one transaction.
  */
-export async function createPayment(db: Knex, config: PaymentConfig, owner: PaymentOwner, request: PaymentRequest): Promise<PaymentOutput> {
+export async function createPayment(
+  db: Knex,
+  events: EventHub,
+  config: PaymentConfig,
+  owner: PaymentOwner,
+  request: PaymentRequest,
+): Promise<PaymentOutput> {
   const terms = exchangeTerms(config);
   const expectedBtc = btcUnitsFor(terms, request.aitbcUnits);
   if (request.btcUnits !== expectedBtc) {
@@ -110,6 +116,7 @@ export async function createPayment(db: Knex, config: PaymentConfig, owner: Paym
     await Payment.query(trx).insert(row);
     return Payment.fromJson(row, { skipValidation: true });
   });
+  events.userChanged(owner.userId);
   return toPaymentOutput(payment);
 }
 
@@ -125,10 +132,10 @@ function isOverdue(payment: Pick<Payment, 'status' | 'expires_at'>, now: string)
 }
 
 /** The caller's payment, as it stands now: a pending payment past its deadline reads as expired. */
-export async function getOwnPayment(db: Knex, userId: string, paymentId: string): Promise<PaymentOutput> {
+export async function getOwnPayment(db: Knex, events: EventHub, userId: string, paymentId: string): Promise<PaymentOutput> {
   let payment = await findOwnPayment(db, userId, paymentId);
   if (isOverdue(payment, nowDbTime())) {
-    await expireOverduePayments(db, { paymentId });
+    await expireOverduePayments(db, { paymentId }, events);
     payment = (await Payment.query(db).findById(paymentId))!;
   }
   return toPaymentOutput(payment);
@@ -136,36 +143,39 @@ export async function getOwnPayment(db: Knex, userId: string, paymentId: string)
 
 /**
  * Marks the given payments expired and fails their purchases, if they are still pending and past
- * their deadline when locked. Runs inside the caller's transaction.
+ * their deadline when locked. Runs inside the caller's transaction; returns the owners touched.
  */
-async function expireLocked(trx: Knex.Transaction, paymentIds: string[], now: string): Promise<number> {
+async function expireLocked(trx: Knex.Transaction, paymentIds: string[], now: string): Promise<string[]> {
   const query = Payment.query(trx)
-    .select('id', 'transaction_id')
+    .select('id', 'user_id', 'transaction_id')
     .whereIn('id', paymentIds)
     .where('status', 'pending')
     .where('expires_at', '<=', now);
   const overdue = await (isMysql(trx) ? query.forUpdate() : query);
-  if (!overdue.length) return 0;
+  if (!overdue.length) return [];
   await Payment.query(trx).patch({ status: 'expired' }).whereIn('id', overdue.map((p) => p.id)).where('status', 'pending');
-  await Transaction.query(trx)
-    .patch({ status: 'failed' })
-    .whereIn('id', overdue.map((p) => p.transaction_id))
-    .where('status', 'pending');
-  return overdue.length;
+  await settleTransactions(trx, overdue.map((p) => p.transaction_id), { status: 'failed' });
+  return overdue.map((p) => p.user_id);
 }
 
 /**
  * Expiry is applied lazily wherever payments or purchases are read (status, history, webhook),
  * so it never depends on a timer having run. Returns how many payments it expired.
  */
-export async function expireOverduePayments(db: Knex, scope: { userId?: string; paymentId?: string } = {}): Promise<number> {
+export async function expireOverduePayments(
+  db: Knex,
+  scope: { userId?: string; paymentId?: string } = {},
+  events?: EventHub,
+): Promise<number> {
   const now = nowDbTime();
   const candidates = Payment.query(db).select('id').where('status', 'pending').where('expires_at', '<=', now).limit(500);
   if (scope.userId) candidates.where('user_id', scope.userId);
   if (scope.paymentId) candidates.where('id', scope.paymentId);
   const ids = (await candidates).map((p) => p.id);
   if (!ids.length) return 0;
-  return withRetry(() => db.transaction((trx) => expireLocked(trx, ids, now)));
+  const owners = await withRetry(() => db.transaction((trx) => expireLocked(trx, ids, now)));
+  for (const userId of new Set(owners)) events?.userChanged(userId);
+  return owners.length;
 }
 
 /** The row changed between our read and our conditional update: run the transaction again. */
@@ -185,7 +195,7 @@ async function withRetry<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
 type WebhookOutcome =
   | { kind: 'applied'; payment: Payment }
   | { kind: 'missing' }
-  | { kind: 'expired'; expiresAt: string }
+  | { kind: 'expired'; userId: string; expiresAt: string }
   | { kind: 'tx-hash-taken' };
 
 /**
@@ -203,7 +213,7 @@ async function applyWebhook(trx: Knex.Transaction, paymentId: string, webhook: P
   if (payment.status === 'confirmed') return { kind: 'applied', payment };
   if (payment.status === 'expired' || isOverdue(payment, now)) {
     await expireLocked(trx, [paymentId], now);
-    return { kind: 'expired', expiresAt: payment.expires_at };
+    return { kind: 'expired', userId: payment.user_id, expiresAt: payment.expires_at };
   }
   if (webhook.txHash !== payment.tx_hash) {
     const other = await Payment.query(trx).select('id').where('tx_hash', webhook.txHash).first();
@@ -218,20 +228,19 @@ async function applyWebhook(trx: Knex.Transaction, paymentId: string, webhook: P
     return { kind: 'applied', payment: Object.assign(payment, seen) };
   }
 
-  const confirmed = { status: 'confirmed' as const, confirmations, tx_hash: webhook.txHash, confirmed_at: now };
   const won = await Payment.query(trx)
-    .patch(confirmed)
+    .patch({ status: 'confirmed', confirmations, tx_hash: webhook.txHash })
     .where('id', paymentId)
     .where('status', 'pending')
     .where('expires_at', '>', now);
   if (won !== 1) throw new StaleRead();
   const fee = unitsFromDb(payment.fee_amount);
   await changeBalance(trx, payment.wallet_id, unitsFromDb(payment.aitbc_amount) - fee);
-  const completed = await Transaction.query(trx)
-    .patch({ status: 'completed', fee: unitsToDb(fee), confirmed_at: now })
-    .where('id', payment.transaction_id)
-    .where('status', 'pending');
-  if (completed !== 1) throw new Error(`Purchase ${payment.transaction_id} of payment ${paymentId} is not pending`);
+  const [purchase] = await settleTransactions(trx, [payment.transaction_id], { status: 'completed', fee });
+  if (!purchase) throw new Error(`Purchase ${payment.transaction_id} of payment ${paymentId} is not pending`);
+  // The payment and its purchase carry the same confirmation time.
+  const confirmed = { status: 'confirmed' as const, confirmations, tx_hash: webhook.txHash, confirmed_at: purchase.confirmed_at };
+  await Payment.query(trx).patch({ confirmed_at: confirmed.confirmed_at }).where('id', paymentId);
   return { kind: 'applied', payment: Object.assign(payment, confirmed) };
 }
 
@@ -239,8 +248,10 @@ async function applyWebhook(trx: Knex.Transaction, paymentId: string, webhook: P
  * The payment processor's webhook (already authenticated). Idempotent: a confirmed payment is
  * returned unchanged; an expired one is a conflict and credits nothing.
  */
-export async function confirmPayment(db: Knex, paymentId: string, webhook: PaymentWebhook): Promise<PaymentOutput> {
+export async function confirmPayment(db: Knex, events: EventHub, paymentId: string, webhook: PaymentWebhook): Promise<PaymentOutput> {
   const outcome = await withRetry(() => db.transaction((trx) => applyWebhook(trx, paymentId, webhook)));
+  if (outcome.kind === 'applied') events.userChanged(outcome.payment.user_id);
+  if (outcome.kind === 'expired') events.userChanged(outcome.userId);
   switch (outcome.kind) {
     case 'missing':
       throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no payment with that id.' });
@@ -260,26 +271,33 @@ export async function confirmPayment(db: Knex, paymentId: string, webhook: Payme
  * Demo mode: plays the testnet payment for the owner — the processor first sees a (fake)
  * transaction, then reports it confirmed — through the same code path as the real webhook.
  */
-export async function simulatePayment(db: Knex, config: Pick<Config, 'demoMode'>, userId: string, paymentId: string): Promise<PaymentOutput> {
+export async function simulatePayment(
+  db: Knex,
+  events: EventHub,
+  config: Pick<Config, 'demoMode'>,
+  userId: string,
+  paymentId: string,
+): Promise<PaymentOutput> {
   if (!config.demoMode) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Simulated payments are only available in demo mode.' });
   }
   const payment = await findOwnPayment(db, userId, paymentId);
   if (payment.status === 'confirmed') return toPaymentOutput(payment);
   const txHash = payment.tx_hash ?? randomBytes(32).toString('hex');
-  await confirmPayment(db, paymentId, { txHash, confirmations: 0 });
-  return confirmPayment(db, paymentId, { txHash, confirmations: payment.required_confirmations });
+  await confirmPayment(db, events, paymentId, { txHash, confirmations: 0 });
+  return confirmPayment(db, events, paymentId, { txHash, confirmations: payment.required_confirmations });
 }
 
 /**
  * Tidies up expired payments in the background (unref'd, so it never keeps the process alive).
  * Only a convenience: every read applies expiry itself.
  */
-export function startExpirySweep(db: Knex, log: Logger, everyMs = 60_000): { stop(): Promise<void> } {
+export function startExpirySweep(app: { db: Knex; log: Logger; events: EventHub }, everyMs = 60_000): { stop(): Promise<void> } {
+  const { db, log, events } = app;
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = expireOverduePayments(db)
+    running = expireOverduePayments(db, {}, events)
       .then(
         (count) => {
           if (count) log.info({ expired: count }, 'expired overdue payments');

@@ -209,7 +209,8 @@ describe.each(dialects)('POST /api/exchange/create-payment on %s', (dialect) => 
     await createPayment(suite.url, user.token, { aitbc_amount: 1000, btc_amount: 0.02 });
     await createPayment(suite.url, user.token, { aitbc_amount: 1, btc_amount: 0.00001 });
     expect((await history(suite.url, user)).total).toBe(0);
-    expect(await suite.db('payments').where('user_id', user.userId).count({ n: '*' }).first()).toMatchObject({ n: 0 });
+    const payments = await suite.db('payments').where('user_id', user.userId).count({ n: '*' }).first();
+    expect(Number(payments!.n)).toBe(0);
   });
 
   it('works over tRPC too', async () => {
