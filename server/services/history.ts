@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { TransactionStatus, TransactionType, TransactionsOutput } from '../../shared/schemas/users.js';
 import type { Transaction } from '../models/Transaction.js';
 import { toTransactionOutput } from './shapes.js';
+import { countTransactions } from './transactionCounts.js';
 import { expireOverduePayments } from './payments.js';
 
 export { toTransactionOutput } from './shapes.js';
@@ -54,13 +55,13 @@ export async function listTransactions(db: Knex, userId: string, query: HistoryQ
       q.where('created_at', '<', after.createdAt).orWhere((same) => same.where('created_at', after.createdAt).where('id', '<', after.id)),
     );
   }
-  const [rows, countRow] = await Promise.all([page, filtered().count({ total: '*' }).first()]);
+  const [rows, total] = await Promise.all([page, countTransactions(db, userId, query)]);
   const hasMore = rows.length > query.limit;
   const shown: Transaction[] = hasMore ? rows.slice(0, query.limit) : rows;
   const last = shown[shown.length - 1];
   return {
     user_id: userId,
-    total: Number(countRow?.total ?? 0),
+    total,
     next_cursor: hasMore && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
     transactions: shown.map(toTransactionOutput),
   };

@@ -8,6 +8,7 @@ import { nowDbTime } from '../time.js';
 import { unitsFromDb, unitsToDb } from './amounts.js';
 import { balanceEvent, recordEvent, transactionEvent } from './events.js';
 import { toBalanceOutput, toTransactionOutput } from './shapes.js';
+import { adjustTransactionCount } from './transactionCounts.js';
 
 /**
  * The one place balances and transactions change. Every function runs inside the caller's
@@ -58,6 +59,7 @@ async function insertTransaction(trx: Knex.Transaction, tx: NewTransaction): Pro
     confirmed_at: tx.status === 'completed' ? now : null,
   };
   await Transaction.query(trx).insert(row);
+  await adjustTransactionCount(trx, { userId: tx.userId, type: tx.type, status: tx.status }, 1);
   const transaction = Transaction.fromJson(row, { skipValidation: true });
   await recordEvent(trx, tx.userId, transactionEvent(toTransactionOutput(transaction)));
   return transaction;
@@ -90,6 +92,8 @@ export async function settleTransactions(
     };
     const changed = await Transaction.query(trx).patch(patch).where('id', transaction.id).where('status', 'pending');
     if (changed !== 1) continue;
+    await adjustTransactionCount(trx, { userId: transaction.user_id, type: transaction.type, status: 'pending' }, -1);
+    await adjustTransactionCount(trx, { userId: transaction.user_id, type: transaction.type, status: outcome.status }, 1);
     Object.assign(transaction, patch);
     await recordEvent(trx, transaction.user_id, transactionEvent(toTransactionOutput(transaction)));
     settled.push(transaction);

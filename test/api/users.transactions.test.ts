@@ -10,6 +10,7 @@ import {
   expectValidationError,
   useApiServer,
 } from '../support/apiSuite.js';
+import { recountTransactions } from '../../server/services/transactionCounts.js';
 import { dialects } from '../support/databases.js';
 import { api, loginNewUser } from '../support/http.js';
 
@@ -41,6 +42,7 @@ async function seedTransactions(db: Knex, userId: string, rows: SeedRow[]): Prom
     confirmed_at: (row.status ?? 'completed') === 'completed' ? dbTime(row.createdAt) : null,
   }));
   for (let i = 0; i < records.length; i += 100) await db('transactions').insert(records.slice(i, i + 100));
+  await recountTransactions(db, userId);
   return records.map((r) => r.id);
 }
 
