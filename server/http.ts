@@ -147,7 +147,13 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
       // Live subscriptions end first, so their connections do not hold the server open.
       events.close();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Keep-alive connections still busy now would otherwise linger for keepAliveTimeout
+        // (65 s) after their response: close each one as soon as it goes idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       await expirySweep?.stop();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useApiServer } from '../support/apiSuite.js';
 import { dialects } from '../support/databases.js';
-import { api, loginNewUser, newWalletAddress } from '../support/http.js';
+import { api, loginNewUser, newWalletAddress, type ApiResponse } from '../support/http.js';
 
 describe.each(dialects)('concurrent requests on %s', (dialect) => {
   const suite = useApiServer(dialect);
@@ -10,7 +10,7 @@ describe.each(dialects)('concurrent requests on %s', (dialect) => {
 
   describe('50 simultaneous first logins of one new wallet', () => {
     const address = newWalletAddress();
-    let replies: Awaited<ReturnType<typeof api>>[] = [];
+    let replies: ApiResponse[] = [];
 
     it('all succeed with 200', async () => {
       replies = await Promise.all(

@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { expectRestError, useApiServer } from '../support/apiSuite.js';
+import { NO_SIGNIN_LIMITS, expectRestError, useApiServer } from '../support/apiSuite.js';
 import { dialects } from '../support/databases.js';
 import { api, loginNewUser } from '../support/http.js';
+import { startTestServer } from '../support/server.js';
+
+/** Resolves with how long `promise` took, or rejects if it takes longer than `ms`. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<number> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return Date.now() - started;
+}
 
 describe.each(dialects)('server restart on %s', (dialect) => {
   const suite = useApiServer(dialect);
@@ -39,5 +55,22 @@ describe.each(dialects)('server restart on %s', (dialect) => {
     const oldUrl = suite.url;
     await suite.restart();
     await expect(fetch(`${oldUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('stops promptly after serving a keep-alive client', async () => {
+    const server = await startTestServer(suite.database.url, NO_SIGNIN_LIMITS);
+    const res = await fetch(`${server.url}/api/docs/swagger-ui-bundle.js`);
+    await res.arrayBuffer();
+    await expect(within(3000, server.stop())).resolves.toBeLessThan(3000);
+  });
+
+  it('finishes a response that is in flight when it stops', async () => {
+    const server = await startTestServer(suite.database.url, NO_SIGNIN_LIMITS);
+    const res = await fetch(`${server.url}/api/docs/swagger-ui-bundle.js`);
+    const stopping = server.stop();
+    const body = await res.arrayBuffer();
+    expect(res.status).toBe(200);
+    expect(body.byteLength).toBe(Number(res.headers.get('content-length')));
+    await expect(within(3000, stopping)).resolves.toBeLessThan(3000);
   });
 });
