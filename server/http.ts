@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -127,6 +128,25 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     });
   });
   server.keepAliveTimeout = 65_000;
+  // Requests Node refuses before routing (headers or URL over its limit, malformed HTTP) get a
+  // JSON error too, instead of a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: { headersSent?: boolean } }) => {
+    if (err.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const [status, code, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? ['431 Request Header Fields Too Large', 'BAD_REQUEST', 'The request headers or URL are too long.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'TIMEOUT', 'The request took too long to arrive.']
+          : ['400 Bad Request', 'BAD_REQUEST', 'The request is not valid HTTP.'];
+    const body = JSON.stringify({ code, message });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 
   return {
     server,

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { expectRestError, expectValidationError, trpcErrorCode, useApiServer, type ApiSuite } from '../support/apiSuite.js';
 import { dialects } from '../support/databases.js';
@@ -51,6 +52,19 @@ async function everyErrorReply(suite: ApiSuite): Promise<[string, ApiResponse][]
     ['tRPC malformed input', api(url, 'GET', '/trpc/users.balance?input=%7Bnot-json')],
   ];
   return Promise.all(cases.map(async ([label, reply]) => [label, await reply] as [string, ApiResponse]));
+}
+
+/** Sends raw bytes to the server and returns the whole raw reply. */
+function rawExchange(baseUrl: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(bytes));
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (reply += chunk));
+    socket.on('end', () => resolve(reply));
+    socket.on('error', reject);
+  });
 }
 
 describe.each(dialects)('error replies on %s', (dialect) => {
@@ -180,5 +194,20 @@ describe.each(dialects)('error replies on %s', (dialect) => {
       const extra = Object.keys(res.body).filter((key) => !['code', 'message', 'issues'].includes(key));
       expect(extra, label).toEqual([]);
     }
+  });
+
+  it('answers a URL longer than the header limit with a JSON error', async () => {
+    const res = await api(suite.url, 'GET', `/api/users/me?pad=${'a'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ code: 'BAD_REQUEST', message: expect.any(String) });
+  });
+
+  it('answers a request that is not valid HTTP with a JSON 400', async () => {
+    const reply = await rawExchange(suite.url, 'NONSENSE / HTTP/9.9\r\nHost\r\n\r\n');
+    const [head, body] = reply.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(body)).toMatchObject({ code: 'BAD_REQUEST', message: expect.any(String) });
   });
 });
