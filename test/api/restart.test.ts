@@ -57,6 +57,19 @@ describe.each(dialects)('server restart on %s', (dialect) => {
     await expect(fetch(`${oldUrl}/healthz`)).rejects.toThrow();
   });
 
+  it('accepts a session issued by another server running on the same database', async () => {
+    const other = await startTestServer(suite.database.url, NO_SIGNIN_LIMITS);
+    try {
+      const { token, userId } = await loginNewUser(other.url);
+      const me = await api(suite.url, 'GET', '/api/users/me', { token });
+      expect(me.body.user_id).toBe(userId);
+      await api(suite.url, 'POST', '/api/users/logout', { token });
+      expectRestError(await api(other.url, 'GET', '/api/users/me', { token }), 401, 'UNAUTHORIZED');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('stops promptly after serving a keep-alive client', async () => {
     const server = await startTestServer(suite.database.url, NO_SIGNIN_LIMITS);
     const res = await fetch(`${server.url}/api/docs/swagger-ui-bundle.js`);
