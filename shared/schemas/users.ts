@@ -72,7 +72,8 @@ const pageLimit = z
 export const transactionsInput = z.object({
   user_id: uuid,
   limit: pageLimit.optional(),
-  cursor: z.string().max(200).optional(),
+  // An empty cursor is refused like any other bad cursor, not read as "first page".
+  cursor: z.string().min(1, 'The cursor is not valid. Start again without a cursor.').max(200).optional(),
   type: transactionType.optional(),
   status: transactionStatus.optional(),
 });

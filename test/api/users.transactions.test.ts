@@ -267,7 +267,9 @@ describe.each(dialects)('GET /api/users/{user_id}/transactions on %s', (dialect)
   });
 
   it.each([
+    ['an empty string', ''],
     ['garbage', 'not-a-cursor'],
+    ['an over-long string', 'A'.repeat(500)],
     ['base64 of garbage', Buffer.from('hello|world').toString('base64url')],
     ['a cursor with a bad time', Buffer.from(`yesterday|${NIL_USER_ID}`).toString('base64url')],
     ['a cursor with an extra part', Buffer.from(`2026-01-01 00:00:00.000|${NIL_USER_ID}|x`).toString('base64url')],
