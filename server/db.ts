@@ -2,19 +2,36 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from '../migrations/source.js';
+import type { Logger } from './logger.js';
 
 export type Db = Knex;
 
-/** A knex instance for `sqlite:<path>`, `sqlite::memory:` or `mysql://…`. */
-export function createDb(databaseUrl: string): Db {
-  const db = databaseUrl.startsWith('sqlite:') ? sqliteDb(databaseUrl.slice('sqlite:'.length)) : mysqlDb(databaseUrl);
+/**
+ * A knex instance for `sqlite:<path>`, `sqlite::memory:` or `mysql://…`. With `log`, knex's own
+ * messages (such as "Acquire connection error" while the database is down) go to the structured
+ * log instead of being printed to stdout as multi-line text.
+ */
+export function createDb(databaseUrl: string, log?: Logger): Db {
+  const db = databaseUrl.startsWith('sqlite:') ? sqliteDb(databaseUrl.slice('sqlite:'.length), log) : mysqlDb(databaseUrl, log);
   return db;
 }
 
-function sqliteDb(filename: string): Db {
+function knexLog(log: Logger | undefined): Knex.Config['log'] {
+  if (!log) return undefined;
+  const firstLine = (message: unknown) => String(message).split('\n', 1)[0];
+  return {
+    warn: (message: unknown) => log.warn({ source: 'knex' }, firstLine(message)),
+    error: (message: unknown) => log.error({ source: 'knex' }, firstLine(message)),
+    deprecate: (method: string, alternative: string) => log.warn({ source: 'knex' }, `${method} is deprecated: use ${alternative}`),
+    debug: (message: unknown) => log.debug({ source: 'knex', detail: message }, 'knex debug'),
+  };
+}
+
+function sqliteDb(filename: string, log?: Logger): Db {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   return knexFactory({
     client: 'better-sqlite3',
+    log: knexLog(log),
     connection: { filename },
     useNullAsDefault: true,
     pool: {
@@ -31,9 +48,10 @@ function sqliteDb(filename: string): Db {
   });
 }
 
-function mysqlDb(url: string): Db {
+function mysqlDb(url: string, log?: Logger): Db {
   return knexFactory({
     client: 'mysql2',
+    log: knexLog(log),
     connection: {
       uri: url,
       // DECIMAL arrives as exact strings (mysql2's default); DATETIME as UTC text.

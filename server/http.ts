@@ -64,7 +64,7 @@ function handleCors(req: IncomingMessage, res: ServerResponse, allowedOrigin: st
 export function createServer(opts: { config: Config; log?: Logger }): ExchangeServer {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, log);
   const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
   const events = new EventHub(log, redis);
   const app: App = { config, db, log, redis, events, signinLimits: createSigninLimits(config, redis) };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { NO_SIGNIN_LIMITS, expectRestError, sleep, startTcpProxy, trpcErrorCode, type TcpProxy } from '../support/apiSuite.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { api, loginNewUser, type ApiResponse } from '../support/http.js';
@@ -46,8 +46,16 @@ describe.runIf(process.env.TEST_MYSQL_URL)('database outage on mysql', () => {
   });
 
   describe('while the database is down', () => {
+    let consoleSpies: MockInstance[] = [];
     beforeAll(async () => {
+      // The server logs through pino (silenced here); nothing may bypass it to the console.
+      consoleSpies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((method) =>
+        vi.spyOn(console, method).mockImplementation(() => undefined),
+      );
       await proxy.close();
+    });
+    afterAll(() => {
+      for (const spy of consoleSpies) spy.mockRestore();
     });
 
     it('answers /healthz with 503 {"status":"unavailable","database":"down"}', async () => {
@@ -87,6 +95,13 @@ describe.runIf(process.env.TEST_MYSQL_URL)('database outage on mysql', () => {
       const started = Date.now();
       await api(server.url, 'GET', '/api/users/me', { token: session.token });
       expect(Date.now() - started).toBeLessThan(6000);
+    });
+
+    it('writes nothing to the console outside the structured log', async () => {
+      await api(server.url, 'GET', '/api/users/me', { token: session.token });
+      await api(server.url, 'GET', '/healthz');
+      const written = consoleSpies.flatMap((spy) => spy.mock.calls.map((args) => String(args[0]).split('\n')[0]));
+      expect(written).toEqual([]);
     });
 
     it('keeps the process up and listening', async () => {
