@@ -1,5 +1,6 @@
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { EventSource } from 'eventsource';
 import type { AppRouter } from '../../shared/index.js';
 import { useSessionStore } from '../stores/session';
 
@@ -7,18 +8,35 @@ import { useSessionStore } from '../stores/session';
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 
+function sessionHeaders(): Record<string, string> {
+  const { token } = useSessionStore();
+  return token ? { 'X-Session-Token': token } : {};
+}
+
 /**
  * The one tRPC client of the web app. Calls go to `/trpc` on the page's own origin (the Vite dev
  * server proxies it in development); the session token travels only in the X-Session-Token header.
+ *
+ * Subscriptions (`users.events`) are server-sent events. The browser's own EventSource cannot send
+ * headers, so the `eventsource` package's EventSource is used with a fetch that adds the session
+ * header: the token is never put in the URL. The token is read once per subscription, so a
+ * reconnecting stream never switches users; the link itself resumes with the last event id.
  */
 export const api = createTRPCClient<AppRouter>({
   links: [
-    httpBatchLink({
-      url: '/trpc',
-      headers() {
-        const { token } = useSessionStore();
-        return token ? { 'X-Session-Token': token } : {};
-      },
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({
+        url: '/trpc',
+        EventSource,
+        eventSourceOptions: () => {
+          const headers = sessionHeaders();
+          return {
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
+          };
+        },
+      }),
+      false: httpBatchLink({ url: '/trpc', headers: sessionHeaders }),
     }),
   ],
 });

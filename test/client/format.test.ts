@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { formatAitbc, formatAmountExact, formatDate, formatDateTime, shortenAddress } from '../../client/utils/format';
-import { createDemoWalletAddress, isAitbcAddress } from '../../client/utils/demoWallet';
 
 describe('formatAmountExact', () => {
   it('groups the whole part with commas and keeps all 8 decimals', () => {
@@ -49,25 +48,5 @@ describe('shortenAddress', () => {
 
   it('leaves a short address whole', () => {
     expect(shortenAddress('aitbc1abcdef')).toBe('aitbc1abcdef');
-  });
-});
-
-describe('createDemoWalletAddress', () => {
-  it('makes aitbc1 followed by 38 lowercase base32 characters', () => {
-    const address = createDemoWalletAddress();
-    expect(address).toMatch(/^aitbc1[a-z2-7]{38}$/);
-    expect(isAitbcAddress(address)).toBe(true);
-  });
-
-  it('makes a different address every time', () => {
-    const addresses = new Set(Array.from({ length: 200 }, () => createDemoWalletAddress()));
-    expect(addresses.size).toBe(200);
-  });
-
-  it('accepts only the seed address format', () => {
-    expect(isAitbcAddress('aitbc1abc_de-f')).toBe(true);
-    expect(isAitbcAddress('aitbc1abc')).toBe(false);
-    expect(isAitbcAddress('AITBC1ABCDEFGH')).toBe(false);
-    expect(isAitbcAddress(`aitbc1${'a'.repeat(85)}`)).toBe(false);
   });
 });

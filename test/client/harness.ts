@@ -1,7 +1,10 @@
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
+import { useWalletStore } from '../../client/stores/wallet';
+import { demoWalletFromSecretKey, storeDemoWallet, type DemoWallet } from '../../client/utils/demoWallet';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestServer, type RunningServer } from '../support/server.js';
 import { api, loginNewUser } from '../support/http.js';
+import { newAitbcWallet, secretKeyHex, signedLoginOk } from '../support/signin.js';
 
 /** Sign-in rate limits off: the client tests log in many times from one address. */
 const NO_SIGNIN_LIMITS = { SIGNIN_LIMIT_PER_IP: '0', SIGNIN_LIMIT_PER_ADDRESS: '0' };
@@ -41,12 +44,43 @@ export async function startClientServer(env: Record<string, string> = {}, databa
   };
 }
 
-/** A fresh Pinia, active for stores used outside components, and an empty localStorage. */
+let activePinia: Pinia | null = null;
+
+/** Closes the live subscription of a Pinia's wallet store, if it has one (stores outlive unmounting). */
+export function stopLiveUpdates(pinia: Pinia | null = activePinia): void {
+  if (pinia && 'wallet' in pinia.state.value) useWalletStore(pinia).stopLive();
+}
+
+/**
+ * A fresh Pinia, active for stores used outside components, and an empty localStorage. The
+ * previous test's live subscription is closed first, so streams do not pile up on the server.
+ */
 export function freshPinia(): Pinia {
+  stopLiveUpdates();
   localStorage.clear();
   const pinia = createPinia();
   setActivePinia(pinia);
+  activePinia = pinia;
   return pinia;
+}
+
+/**
+ * A demo key wallet created outside the client (as another browser of the same person would
+ * hold it), signed in once over REST so its account exists; the wallet is then remembered in
+ * this page's localStorage exactly as the client stores it.
+ */
+export async function rememberSignedUpKeyWallet(baseUrl: string): Promise<{ wallet: DemoWallet; token: string; userId: string }> {
+  const keyWallet = newAitbcWallet();
+  const { token, userId } = await signedLoginOk(baseUrl, keyWallet);
+  const wallet = demoWalletFromSecretKey(secretKeyHex(keyWallet));
+  storeDemoWallet(wallet);
+  return { wallet, token, userId };
+}
+
+/** Another session for the holder of `wallet` (a second device), signed over REST. */
+export async function signInElsewhere(baseUrl: string, wallet: DemoWallet, headers: Record<string, string> = {}) {
+  const keyWallet = newAitbcWallet(Uint8Array.from(Buffer.from(wallet.secretKeyHex, 'hex')));
+  return signedLoginOk(baseUrl, keyWallet, { headers });
 }
 
 /** Whether the server still accepts `token` (checked over REST, outside the client). */

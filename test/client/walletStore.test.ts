@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useSessionStore } from '../../client/stores/session';
 import { HISTORY_PAGE_SIZE, useWalletStore } from '../../client/stores/wallet';
 import { createTestDatabase } from '../support/databases.js';
-import { freshPinia, fundOverRest, pointPageAt, startClientServer, type ClientServer } from './harness';
+import { freshPinia, fundOverRest, pointPageAt, startClientServer, stopLiveUpdates, type ClientServer } from './harness';
 
 async function connectedStores() {
   const session = useSessionStore();
@@ -20,6 +20,7 @@ describe('useWalletStore against the real server', () => {
     exchange = await startClientServer();
   });
   afterAll(async () => {
+    stopLiveUpdates();
     await exchange?.stop();
   });
   beforeEach(() => {
@@ -95,6 +96,25 @@ describe('useWalletStore against the real server', () => {
     );
   });
 
+  it('keeps the older pages shown when a faucet credit adds a new row on top', async () => {
+    const { session, wallet } = await connectedStores();
+    for (let i = 1; i <= HISTORY_PAGE_SIZE + 2; i += 1) {
+      await fundOverRest(exchange.url, session.token!, session.userId!, `${i}`);
+    }
+    wallet.stopLive(); // the faucet's own answer is under test here, not the stream
+    await wallet.load();
+    await wallet.loadMore();
+    expect(wallet.transactions).toHaveLength(HISTORY_PAGE_SIZE + 2);
+
+    await wallet.requestFaucet();
+
+    expect(wallet.transactions).toHaveLength(HISTORY_PAGE_SIZE + 3);
+    expect(wallet.total).toBe(HISTORY_PAGE_SIZE + 3);
+    expect(wallet.transactions[0].amount_exact).toBe('1000.00000000');
+    expect(wallet.transactions.at(-1)?.amount_exact).toBe('1.00000000');
+    expect(new Set(wallet.transactions.map((tx) => tx.id)).size).toBe(HISTORY_PAGE_SIZE + 3);
+  });
+
   it('forgets balance and history on reset', async () => {
     const { wallet } = await connectedStores();
     await wallet.requestFaucet();
@@ -145,6 +165,7 @@ describe('useWalletStore outside demo mode', () => {
       expect(wallet.faucetError).toBe('The faucet is only available in demo mode.');
       expect(wallet.balance?.balance_exact).toBe('0.00000000');
     } finally {
+      stopLiveUpdates();
       await production.stop();
       await database.drop();
     }
