@@ -1,4 +1,4 @@
-import { mount, type VueWrapper } from '@vue/test-utils';
+import { mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils';
 import type { Pinia } from 'pinia';
 import { expect, vi } from 'vitest';
 import App from '../../client/App.vue';
@@ -6,8 +6,8 @@ import App from '../../client/App.vue';
 /** The whole app mounted on the page, with helpers to find things by data-testid. */
 export interface MountedApp {
   wrapper: VueWrapper;
-  byTestId(id: string): ReturnType<VueWrapper['find']>;
-  allByTestId(id: string): ReturnType<VueWrapper['findAll']>;
+  byTestId(id: string): DOMWrapper<Element>;
+  allByTestId(id: string): DOMWrapper<Element>[];
   /** The element's text with white space collapsed. */
   textOf(id: string): string;
   /** Clicks Connect Wallet and waits for the wallet card and the Buy panel's terms. */
@@ -18,8 +18,8 @@ export interface MountedApp {
 
 export function mountApp(pinia: Pinia): MountedApp {
   const wrapper = mount(App, { global: { plugins: [pinia] }, attachTo: document.body });
-  const byTestId = (id: string) => wrapper.find(`[data-testid="${id}"]`);
-  const allByTestId = (id: string) => wrapper.findAll(`[data-testid="${id}"]`);
+  const byTestId = (id: string) => wrapper.find<Element>(`[data-testid="${id}"]`);
+  const allByTestId = (id: string) => wrapper.findAll<Element>(`[data-testid="${id}"]`);
   const textOf = (id: string) => byTestId(id).text().replace(/\s+/g, ' ').trim();
   return {
     wrapper,
