@@ -80,10 +80,14 @@ export async function migrateToLatest(db: Db): Promise<void> {
   await db.migrate.latest({ migrationSource });
 }
 
+const PING_TIMEOUT_MS = 2000;
+
 /** Cheap liveness probe used by /healthz. */
 export async function pingDb(db: Db): Promise<boolean> {
   try {
-    await db.raw('select 1');
+    // A database that stops answering (network partition, frozen server) must not hang /healthz;
+    // on timeout knex also retires the stuck connection from the pool.
+    await db.raw('select 1').timeout(PING_TIMEOUT_MS);
     return true;
   } catch {
     return false;

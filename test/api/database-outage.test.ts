@@ -134,4 +134,41 @@ describe.runIf(process.env.TEST_MYSQL_URL)('database outage on mysql', () => {
       expect(res.body.balance_exact).toBe('1.00000000');
     });
   });
+
+  describe('while the database stops answering (connections open, nothing comes back)', () => {
+    beforeAll(async () => {
+      // Several pooled connections first, so requests find idle connections to the frozen database.
+      await Promise.all(Array.from({ length: 8 }, () => api(server.url, 'GET', '/api/users/me', { token: session.token })));
+      proxy.freeze();
+    });
+    afterAll(() => {
+      proxy.thaw();
+    });
+
+    it('answers /healthz with 503 within 5 seconds', async () => {
+      const started = Date.now();
+      const res = await api(server.url, 'GET', '/healthz');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ status: 'unavailable', database: 'down' });
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it('answers an authenticated API call with 503 within 8 seconds instead of hanging', async () => {
+      const reply = api(server.url, 'GET', '/api/users/me', { token: session.token });
+      const outcome = await Promise.race([reply, sleep(8000).then(() => 'still waiting after 8 s')]);
+      expect(outcome).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
+    }, 15_000);
+  });
+
+  describe('after the database answers again', () => {
+    beforeAll(() => {
+      proxy.thaw();
+    });
+
+    it('serves requests again by itself', async () => {
+      const res = await eventually(() => api(server.url, 'GET', '/api/users/me', { token: session.token }), (r) => r.status === 200);
+      expect(res.status).toBe(200);
+      expect((await api(server.url, 'GET', '/healthz')).status).toBe(200);
+    });
+  });
 });

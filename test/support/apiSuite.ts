@@ -122,11 +122,17 @@ export interface TcpProxy {
   close(): Promise<void>;
   /** Listens again on the same port. */
   open(): Promise<void>;
+  /** Keeps every connection open but forwards nothing (the database "stops answering"). */
+  freeze(): void;
+  /** Delivers everything held back while frozen, and forwards again. */
+  thaw(): void;
 }
 
 /** A TCP proxy on 127.0.0.1 in front of `target`, that a test can cut and restore. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const held: [Socket, Buffer][] = [];
+  let frozen = false;
   let server: NetServer | null = null;
   let port = 0;
 
@@ -143,7 +149,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       };
       client.on('error', forget).on('close', forget);
       upstream.on('error', forget).on('close', forget);
-      client.pipe(upstream).pipe(client);
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (chunk: Buffer) => (frozen ? held.push([to, chunk]) : to.write(chunk)));
+      forward(client, upstream);
+      forward(upstream, client);
     });
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
@@ -169,6 +178,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     async open() {
       if (!server) await listen();
+    },
+    freeze() {
+      frozen = true;
+    },
+    thaw() {
+      frozen = false;
+      for (const [to, chunk] of held.splice(0)) if (!to.destroyed) to.write(chunk);
     },
   };
 }
