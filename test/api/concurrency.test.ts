@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { useApiServer } from '../support/apiSuite.js';
+import { NO_SIGNIN_LIMITS, useApiServer } from '../support/apiSuite.js';
 import { dialects } from '../support/databases.js';
 import { api, loginNewUser, newWalletAddress, type ApiResponse } from '../support/http.js';
+import { startTestServer } from '../support/server.js';
 
 describe.each(dialects)('concurrent requests on %s', (dialect) => {
   const suite = useApiServer(dialect);
@@ -88,5 +89,39 @@ describe.each(dialects)('concurrent requests on %s', (dialect) => {
     ]);
     expect(a.body.balance_exact).toBe('5.00000000');
     expect(b.body.balance_exact).toBe('10.00000000');
+  });
+
+  it('sums faucet credits sent at once to two servers on the same database exactly', async () => {
+    const other = await startTestServer(suite.database.url, NO_SIGNIN_LIMITS);
+    try {
+      const { token, userId } = await loginNewUser(suite.url);
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          api(i % 2 === 0 ? suite.url : other.url, 'POST', `/api/users/${userId}/faucet`, { token, body: { amount: '0.00000001' } }),
+        ),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
+      const balance = await api(other.url, 'GET', `/api/users/${userId}/balance`, { token });
+      expect(balance.body.balance_exact).toBe('0.00000020');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('creates one account when first logins of one wallet reach two servers at once', async () => {
+    const other = await startTestServer(suite.database.url, NO_SIGNIN_LIMITS);
+    try {
+      const address = newWalletAddress();
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          api(i % 2 === 0 ? suite.url : other.url, 'POST', '/api/users/login', { body: { wallet_address: address } }),
+        ),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(new Set(replies.map((r) => r.body.user_id)).size).toBe(1);
+      expect(await count('wallets', { address })).toBe(1);
+    } finally {
+      await other.stop();
+    }
   });
 });
