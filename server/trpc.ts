@@ -43,9 +43,33 @@ const t = initTRPC
     },
   });
 
+/**
+ * A database that stops answering (frozen server, network partition) must not hang requests:
+ * after this long the caller gets 503. The query may still finish later; its transaction then
+ * commits or rolls back as a whole, never half.
+ */
+const REQUEST_DEADLINE_MS = 7_000;
+
+class DeadlineExceeded extends Error {
+  code = 'ETIMEDOUT';
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`No answer from the database within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Turns database failures into the contract's codes; logs what the client must not see. */
-const databaseErrors = t.middleware(async ({ ctx, next, path }) => {
-  const result = await next();
+const databaseErrors = t.middleware(async ({ ctx, next, path, type }) => {
+  const outcome = type === 'subscription' ? next() : withDeadline(next(), REQUEST_DEADLINE_MS);
+  const result = await outcome.catch((err: unknown) => {
+    if (!(err instanceof DeadlineExceeded)) throw err;
+    ctx.log.error({ path, timeout_ms: REQUEST_DEADLINE_MS }, 'database did not answer in time');
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable right now. Please try again shortly.' });
+  });
   if (result.ok) return result;
   const error = result.error;
   const cause = error.cause;
