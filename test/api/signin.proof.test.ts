@@ -109,6 +109,15 @@ describe.each(dialects)('signed login on %s', (dialect) => {
       expect(Number(sessions!.n)).toBe(1);
     });
 
+    it('lets only one of two identical signed logins in one tRPC batch in', async () => {
+      const wallet = newWallet();
+      const { message } = await challengeFor(suite.url, wallet.address);
+      const input = { wallet_address: wallet.address, message, signature: await wallet.sign(message) };
+      const res = await api(suite.url, 'POST', '/trpc/users.login,users.login?batch=1', { body: { 0: input, 1: input } });
+      const outcomes = (res.body as { result?: unknown; error?: { data: { code: string } } }[]).map((r) => (r.result ? 'ok' : r.error!.data.code));
+      expect(outcomes.sort()).toEqual(['UNAUTHORIZED', 'ok']);
+    });
+
     it('lets concurrent first logins of one new wallet with separate nonces all in, to one account', async () => {
       const wallet = newWallet();
       const challenges = await Promise.all(Array.from({ length: 5 }, () => challengeFor(suite.url, wallet.address)));
