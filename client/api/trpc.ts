@@ -41,6 +41,19 @@ export const api = createTRPCClient<AppRouter>({
   ],
 });
 
+/**
+ * `users.logout` for a page that is going away (reload, tab closed): its in-memory token can never
+ * be used again, so the session is ended rather than left to linger in the Sessions list. A normal
+ * request may be cancelled by the unload; a `keepalive` one is allowed to finish.
+ */
+export function logoutWhileLeaving(token: string): void {
+  void fetch('/trpc/users.logout', {
+    method: 'POST',
+    keepalive: true,
+    headers: { 'Content-Type': 'application/json', 'X-Session-Token': token },
+  }).catch(() => undefined);
+}
+
 type ApiError = TRPCClientError<AppRouter>;
 
 function asApiError(error: unknown): ApiError | null {

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { api, describeApiError, httpStatusOf, isUnauthorized, type RouterOutputs } from '../api/trpc';
+import { api, describeApiError, httpStatusOf, isUnauthorized, logoutWhileLeaving, type RouterOutputs } from '../api/trpc';
 import {
   createDemoWallet,
   forgetDemoWallet,
@@ -193,6 +193,14 @@ export const useSessionStore = defineStore('session', () => {
     notice.value = kind === 'ethereum' ? LOGGED_OUT_ETHEREUM_MESSAGE : LOGGED_OUT_MESSAGE;
   }
 
+  /**
+   * The page is being left (reload, tab closed, navigation): the token lives only in this page's
+   * memory, so the session ends with it. The next visit signs in again with a new session.
+   */
+  function endSessionOnPageExit(): void {
+    if (token.value) logoutWhileLeaving(token.value);
+  }
+
   /** The demo wallet's secret key (hex), for the user to back up; null for any other wallet. */
   function exportDemoWalletKey(): string | null {
     if (walletKind.value !== 'browser' || !account.value) return null;
@@ -360,6 +368,7 @@ export const useSessionStore = defineStore('session', () => {
     connectEthereum,
     resume,
     logout,
+    endSessionOnPageExit,
     exportDemoWalletKey,
     forgetWallet,
     switchToKeyWallet,
