@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+// Only the folder's path: the package's main entry would load both 1.5 MB bundles into memory.
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import { sendStaticFile } from './staticFiles.js';
 
 const swaggerRoot = getAbsoluteFSPath();

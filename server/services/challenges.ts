@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { getAddress } from 'viem';
-import { createSiweMessage } from 'viem/siwe';
 import { SignInChallenge } from '../models/SignInChallenge.js';
 import { toDbTime, toIsoTime } from '../time.js';
+import { viemSiwe, viemUtils } from './viem.js';
 
 export const CHALLENGE_TTL_SECONDS = 300;
 export const SIGN_IN_STATEMENT = 'Sign in to the AITBC Exchange.';
@@ -22,9 +21,9 @@ export interface ChallengeOutput {
  */
 export function buildSignInMessage(fields: { domain: string; uri: string; address: string; nonce: string; issuedAt: Date; expiresAt: Date }): string {
   if (fields.address.startsWith('0x')) {
-    return createSiweMessage({
+    return viemSiwe().createSiweMessage({
       domain: fields.domain,
-      address: getAddress(fields.address),
+      address: viemUtils().getAddress(fields.address),
       statement: SIGN_IN_STATEMENT,
       uri: fields.uri,
       version: '1',

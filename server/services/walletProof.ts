@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
-import { verifyMessage } from 'viem';
-import { parseSiweMessage } from 'viem/siwe';
 import { recoverAitbcAddress } from '../../shared/wallet/aitbc.js';
 import { SignInChallenge } from '../models/SignInChallenge.js';
 import { nowDbTime } from '../time.js';
 import { consumeChallenge } from './challenges.js';
+import { viemSiwe, viemUtils } from './viem.js';
 
 export type ProofResult = { ok: true } | { ok: false; reason: string };
 
@@ -19,7 +18,7 @@ interface MessageFields {
 
 function readFields(message: string, address: string): MessageFields {
   if (address.startsWith('0x')) {
-    const siwe = parseSiweMessage(message);
+    const siwe = viemSiwe().parseSiweMessage(message);
     return { domain: siwe.domain, address: siwe.address?.toLowerCase(), uri: siwe.uri, nonce: siwe.nonce };
   }
   const lines = message.split('\n');
@@ -36,7 +35,7 @@ async function signatureMatches(address: string, message: string, signature: str
   if (address.startsWith('0x')) {
     if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return fail('The signature must be 0x followed by 65 bytes of hex.');
     try {
-      const valid = await verifyMessage({ address: address as `0x${string}`, message, signature: signature as `0x${string}` });
+      const valid = await viemUtils().verifyMessage({ address: address as `0x${string}`, message, signature: signature as `0x${string}` });
       return valid ? { ok: true } : fail('The signature was not made by this wallet.');
     } catch {
       return fail('The signature is not a valid Ethereum signature.');
