@@ -38,6 +38,9 @@ function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
+  // Session tokens, balances and history must not be kept by browsers or proxies; static files
+  // (docs, client assets) set their own Cache-Control over this.
+  res.setHeader('Cache-Control', 'no-store');
 }
 
 /** CORS for PUBLIC_ORIGIN only; answers preflights. Returns true when the request is handled. */

@@ -80,4 +80,10 @@ describe.each(dialects)('health, OpenAPI document and docs page on %s', (dialect
     );
     expect(`${html}\n${scripts.join('\n')}`).toContain('/api/openapi.json');
   });
+
+  it('lets browsers cache the docs page\'s static files', async () => {
+    const res = await fetch(`${suite.url}/api/docs/swagger-ui-bundle.js`);
+    await res.arrayBuffer();
+    expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
+  });
 });

@@ -80,4 +80,10 @@ describe.each(dialects)('GET /api/users/{user_id}/balance on %s', (dialect) => {
     expect(res.status).toBe(403);
     expect(trpcErrorCode(res.body)).toBe('FORBIDDEN');
   });
+
+  it('marks the balance as not cacheable', async () => {
+    const { token, userId } = await loginNewUser(suite.url);
+    const res = await api(suite.url, 'GET', `/api/users/${userId}/balance`, { token });
+    expect(res.headers.get('cache-control')).toMatch(/no-store/);
+  });
 });

@@ -226,4 +226,9 @@ describe.each(dialects)('POST /api/users/login on %s', (dialect) => {
     expect(Object.keys(res.body.result.data).sort()).toEqual(LOGIN_FIELDS);
     expect(res.body.result.data.wallet_address).toBe(address);
   });
+
+  it('marks the login response, which carries the session token, as not cacheable', async () => {
+    const res = await api(suite.url, 'POST', '/api/users/login', { body: { wallet_address: newWalletAddress() } });
+    expect(res.headers.get('cache-control')).toMatch(/no-store/);
+  });
 });

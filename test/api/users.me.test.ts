@@ -111,4 +111,12 @@ describe.each(dialects)('GET /api/users/me and token transport on %s', (dialect)
     expect(a.body.wallet_address).toBe(alice.address);
     expect(b.body.wallet_address).toBe(bob.address);
   });
+
+  it('marks the account data as not cacheable', async () => {
+    const { token } = await loginNewUser(suite.url);
+    const rest = await api(suite.url, 'GET', '/api/users/me', { token });
+    const trpc = await api(suite.url, 'GET', '/trpc/users.me', { token });
+    expect(rest.headers.get('cache-control')).toMatch(/no-store/);
+    expect(trpc.headers.get('cache-control')).toMatch(/no-store/);
+  });
 });
