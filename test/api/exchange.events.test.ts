@@ -9,7 +9,7 @@ const purchaseEvents = (events: SseMessage[], transactionId: string) =>
   events.filter((e) => e.data.type === 'transaction' && e.data.id === transactionId).map((e) => e.data);
 
 describe.each(dialects)('live events for purchases on %s', (dialect) => {
-  const suite = useApiServer(dialect, { ...EXCHANGE_ENV, PAYMENT_TIMEOUT_SECONDS: '2' });
+  const suite = useApiServer(dialect, EXCHANGE_ENV);
   const subscribe = (token: string) => openSse(`${suite.url}/trpc/users.events`, { 'X-Session-Token': token });
 
   it('streams the pending purchase, then the credit and the completed purchase when the webhook confirms it', async () => {
@@ -17,9 +17,9 @@ describe.each(dialects)('live events for purchases on %s', (dialect) => {
     const stream = await subscribe(user.token);
     await sleep(100);
     const payment = await buy(suite.url, user.token, '1000');
-    await stream.waitFor((events) => purchaseEvents(events, payment.transaction_id).length >= 1);
+    await stream.waitFor((events) => purchaseEvents(events, payment.transaction_id).length >= 1, 5000);
     await confirm(suite.url, payment);
-    const events = await stream.waitFor((d) => purchaseEvents(d, payment.transaction_id).some((t) => t.status === 'completed'));
+    const events = await stream.waitFor((d) => purchaseEvents(d, payment.transaction_id).some((t) => t.status === 'completed'), 5000);
     expect(purchaseEvents(events, payment.transaction_id).map((t) => t.status)).toEqual(['pending', 'completed']);
     expect(purchaseEvents(events, payment.transaction_id)[1]).toMatchObject({ transaction_type: 'purchase', fee_exact: '5.00000000' });
     const balances = events.filter((e) => e.data.type === 'balance').map((e) => e.data.balance_exact);
@@ -33,19 +33,27 @@ describe.each(dialects)('live events for purchases on %s', (dialect) => {
     const stream = await subscribe(user.token);
     await sleep(100);
     await api(suite.url, 'POST', `/api/exchange/simulate-payment/${payment.payment_id}`, { token: user.token });
-    const events = await stream.waitFor((d) => d.some((e) => e.data.type === 'balance'));
+    const events = await stream.waitFor((d) => d.some((e) => e.data.type === 'balance'), 5000);
     expect(events.find((e) => e.data.type === 'balance')!.data.balance_exact).toBe('9.95000000');
     stream.close();
   });
+});
+
+describe.each(dialects)('live events for expired purchases on %s', (dialect) => {
+  const suite = useApiServer(dialect, { ...EXCHANGE_ENV, PAYMENT_TIMEOUT_SECONDS: '1' });
+  const subscribe = (token: string) => openSse(`${suite.url}/trpc/users.events`, { 'X-Session-Token': token });
 
   it('streams the failed purchase when an expired payment is read', async () => {
     const user = await loginNewUser(suite.url);
     const payment = await buy(suite.url, user.token, '10');
     const stream = await subscribe(user.token);
-    await sleep(2100);
-    await api(suite.url, 'GET', `/api/exchange/payment-status/${payment.payment_id}`, { token: user.token });
-    const events = await stream.waitFor((d) => purchaseEvents(d, payment.transaction_id).some((t) => t.status === 'failed'));
-    expect(events.filter((e) => e.data.type === 'balance')).toHaveLength(0);
-    stream.close();
+    try {
+      await sleep(1100);
+      await api(suite.url, 'GET', `/api/exchange/payment-status/${payment.payment_id}`, { token: user.token });
+      const events = await stream.waitFor((d) => purchaseEvents(d, payment.transaction_id).some((t) => t.status === 'failed'), 5000);
+      expect(events.filter((e) => e.data.type === 'balance')).toHaveLength(0);
+    } finally {
+      stream.close();
+    }
   });
 });
