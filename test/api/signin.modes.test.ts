@@ -128,3 +128,18 @@ describe.each(dialects)('demo mode claim races on %s', (dialect) => {
     }
   });
 });
+
+describe.each(dialects)('signed login of a suspended or inactive account on %s', (dialect) => {
+  const suite = useApiServer(dialect, SIGNIN_ENV);
+
+  it.each(['suspended', 'inactive'])('refuses a %s account with 403 despite a valid signature, issuing no session', async (status) => {
+    const wallet = newEthereumWallet();
+    const { userId } = await signedLoginOk(suite.url, wallet);
+    await suite.db('users').where({ id: userId }).update({ status });
+    const before = await suite.db('sessions').where({ user_id: userId }).count({ n: '*' }).first();
+    const res = await signedLogin(suite.url, wallet);
+    expectRestError(res, 403, 'FORBIDDEN');
+    const after = await suite.db('sessions').where({ user_id: userId }).count({ n: '*' }).first();
+    expect(Number(after!.n)).toBe(Number(before!.n));
+  });
+});
