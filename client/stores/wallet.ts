@@ -90,6 +90,7 @@ export const useWalletStore = defineStore('wallet', () => {
   /** Resolves when the first subscription has opened (or failed): the first load waits for it. */
   let liveReady: Promise<void> | null = null;
   let markLiveReady: (() => void) | null = null;
+  const liveListeners = new Set<(event: LiveEvent) => void>();
   /** While a load is in flight, the events that arrive are kept and applied again on top of its answer. */
   let eventsDuringLoad: LiveEvent[] | null = null;
 
@@ -267,6 +268,7 @@ export const useWalletStore = defineStore('wallet', () => {
         lastEvent.value = envelope.data;
         eventsDuringLoad?.push(envelope.data);
         applyLiveEvent(envelope.data);
+        for (const listener of liveListeners) listener(envelope.data);
       },
       onError(err) {
         if (!isCurrent()) return;
@@ -305,6 +307,15 @@ export const useWalletStore = defineStore('wallet', () => {
       if (generation === liveGeneration && session.token) subscribe();
     }, resubscribeDelay);
     resubscribeDelay = Math.min(resubscribeDelay * 2, RESUBSCRIBE_MAX_DELAY_MS);
+  }
+
+  /**
+   * Calls `listener` with every live event, in order, after the store has applied it (a watcher
+   * of `lastEvent` sees only the latest of events that arrive together). Returns the unsubscribe.
+   */
+  function onLiveEvent(listener: (event: LiveEvent) => void): () => void {
+    liveListeners.add(listener);
+    return () => liveListeners.delete(listener);
   }
 
   /** Starts following the signed-in user's changes live (called once signed in). */
@@ -374,6 +385,7 @@ export const useWalletStore = defineStore('wallet', () => {
     requestFaucet,
     startLive,
     stopLive,
+    onLiveEvent,
     reset,
   };
 });

@@ -95,6 +95,25 @@ describe('live balance and history from users.events', () => {
     expect(procedureCalls()).toEqual(['users.balance', 'users.transactions']);
   });
 
+  it('hands every event, in order, to listeners registered with onLiveEvent', async () => {
+    const { session, wallet, elsewhere } = await signedInAndLive();
+    const seen: Array<{ type: string; balanceShown: string | undefined }> = [];
+    const stopListening = wallet.onLiveEvent((event) =>
+      seen.push({ type: event.type, balanceShown: wallet.balance?.balance_exact }),
+    );
+
+    await fundOverRest(exchange.url, elsewhere.token, session.userId!, '3');
+    await vi.waitFor(() => expect(seen).toHaveLength(2), WITHIN_ONE_SECOND);
+    stopListening();
+    await fundOverRest(exchange.url, elsewhere.token, session.userId!, '4');
+    await vi.waitFor(() => expect(wallet.balance?.balance_exact).toBe('7.00000000'), WITHIN_ONE_SECOND);
+
+    // One credit is a balance event and a transaction event; the store has applied each before listeners run.
+    expect(seen.map((entry) => entry.type).sort()).toEqual(['balance', 'transaction']);
+    expect(seen.find((entry) => entry.type === 'balance')?.balanceShown).toBe('3.00000000');
+    expect(seen).toHaveLength(2);
+  });
+
   it('puts a new transaction on top and counts it', async () => {
     const { session, wallet, elsewhere } = await signedInAndLive();
     await fundOverRest(exchange.url, elsewhere.token, session.userId!, '1');
