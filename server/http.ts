@@ -17,7 +17,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { sendError, sendJson } from './responses.js';
 import { trpcResponseMeta } from './responseMeta.js';
 import { createRestHandler, MAX_BODY_BYTES } from './rest.js';
-import { startExpirySweep } from './services/payments.js';
+import { startHousekeeping } from './services/housekeeping.js';
 import { appRouter } from './routers/_app.js';
 import { sendStaticFile } from './staticFiles.js';
 
@@ -82,7 +82,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
   });
   const restHandler = createRestHandler(app);
   const openApiJson = JSON.stringify(buildOpenApiDocument(config.publicOrigin));
-  let expirySweep: ReturnType<typeof startExpirySweep> | null = null;
+  let housekeeping: ReturnType<typeof startHousekeeping> | null = null;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setSecurityHeaders(res);
@@ -118,12 +118,18 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     sendError(res, 404, 'NOT_FOUND', `No route for ${req.method} ${path}.`);
   }
 
-  const server = createHttpServer((req, res) => {
+  function logWhenFinished(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.debug({ method: req.method, path: (req.url ?? '').split('?', 1)[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
+  }
+
+  // The per-request log line costs a listener and a timer read on every request: only at debug level.
+  const logRequests = log.isLevelEnabled('debug');
+  const server = createHttpServer((req, res) => {
+    if (logRequests) logWhenFinished(req, res);
     route(req, res).catch((err: unknown) => {
       log.error({ err }, 'request failed');
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side. Please try again in a moment.');
@@ -156,7 +162,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     app,
     async start() {
       await migrateToLatest(db);
-      expirySweep = startExpirySweep(app);
+      housekeeping = startHousekeeping(app);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -179,7 +185,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
         });
         server.closeIdleConnections();
       });
-      await expirySweep?.stop();
+      await housekeeping?.stop();
       await db.destroy();
       redis?.disconnect();
     },
