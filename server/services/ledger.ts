@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
 import type { TransactionStatus, TransactionType } from '../../shared/schemas/users.js';
 import { isMysql } from '../db.js';
@@ -9,6 +10,9 @@ import { unitsFromDb, unitsToDb } from './amounts.js';
 import { balanceEvent, recordEvent, transactionEvent } from './events.js';
 import { toBalanceOutput, toTransactionOutput } from './shapes.js';
 import { adjustTransactionCount } from './transactionCounts.js';
+
+/** DECIMAL(38,8) holds 30 integer digits: the same ceiling applies on SQLite. */
+const MAX_BALANCE_UNITS = 10n ** 38n - 1n;
 
 /**
  * The one place balances and transactions change. Every function runs inside the caller's
@@ -27,6 +31,9 @@ export async function changeBalance(trx: Knex.Transaction, walletId: string, uni
   const wallet = await lockWallet(trx, walletId);
   const next = unitsFromDb(wallet.balance) + units;
   if (next < 0n) throw new Error('Balance would become negative');
+  if (next > MAX_BALANCE_UNITS) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'That would take the balance beyond the largest amount a wallet can hold.' });
+  }
   const patch = { balance: unitsToDb(next), updated_at: nowDbTime() };
   await Wallet.query(trx).patch(patch).where('id', walletId);
   Object.assign(wallet, patch);
