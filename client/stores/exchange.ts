@@ -198,14 +198,24 @@ export const useExchangeStore = defineStore('exchange', () => {
     }
   }
 
+  /** Set when a read is asked for while one is in flight: that one may predate the change. */
+  let readAgain = false;
+
   /** Reads the payment as it stands now on the server. */
   async function refreshPayment(): Promise<void> {
     const current = payment.value;
-    if (!current || checking.value) return;
+    if (!current) return;
+    if (checking.value) {
+      readAgain = true;
+      return;
+    }
     checking.value = true;
     paymentError.value = null;
     try {
-      applyPayment(await api.exchange.paymentStatus.query({ payment_id: current.payment_id }));
+      do {
+        readAgain = false;
+        applyPayment(await api.exchange.paymentStatus.query({ payment_id: current.payment_id }));
+      } while (readAgain && currentStatus() === 'pending');
     } catch (err) {
       handleFailure(err, paymentError);
     } finally {
