@@ -6,7 +6,6 @@ import { formatAmount } from '../../shared/schemas/money.js';
 import { isMysql } from '../db.js';
 import { isRetryableConflict } from '../dbErrors.js';
 import type { Config } from '../env.js';
-import type { Logger } from '../logger.js';
 import { Payment } from '../models/Payment.js';
 import { nowDbTime, toDbTime, toIsoTime, toIsoTimeOrNull } from '../time.js';
 import { amountPair, unitsFromDb, unitsToDb } from './amounts.js';
@@ -286,33 +285,4 @@ export async function simulatePayment(
   const txHash = payment.tx_hash ?? randomBytes(32).toString('hex');
   await confirmPayment(db, events, paymentId, { txHash, confirmations: 0 });
   return confirmPayment(db, events, paymentId, { txHash, confirmations: payment.required_confirmations });
-}
-
-/**
- * Tidies up expired payments in the background (unref'd, so it never keeps the process alive).
- * Only a convenience: every read applies expiry itself.
- */
-export function startExpirySweep(app: { db: Knex; log: Logger; events: EventHub }, everyMs = 60_000): { stop(): Promise<void> } {
-  const { db, log, events } = app;
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = expireOverduePayments(db, {}, events)
-      .then(
-        (count) => {
-          if (count) log.info({ expired: count }, 'expired overdue payments');
-        },
-        (err: unknown) => log.warn({ err }, 'payment expiry sweep failed'),
-      )
-      .finally(() => {
-        running = null;
-      });
-  }, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }
