@@ -223,9 +223,12 @@ export const useExchangeStore = defineStore('exchange', () => {
     }
   }
 
-  /** The wallet shows the purchase as final already (live updates), or is refreshed once. */
+  /**
+   * After a settle this store saw first: the wallet's live updates bring the new balance and
+   * history by themselves; only while they are not flowing is the wallet read, once.
+   */
   async function syncWalletWith(finalStatus: 'completed' | 'failed'): Promise<void> {
-    if (purchaseTransaction.value?.status === finalStatus) return;
+    if (purchaseTransaction.value?.status === finalStatus || wallet.liveStatus === 'live') return;
     await wallet.load();
   }
 

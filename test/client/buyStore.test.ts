@@ -185,7 +185,8 @@ describe('useExchangeStore against the real server', () => {
 
     expect(exchange.paymentError).toBeNull();
     expect(exchange.payment?.status).toBe('confirmed');
-    expect(wallet.balance?.balance_exact).toBe('995.00000000');
+    await vi.waitFor(() => expect(wallet.balance?.balance_exact).toBe('995.00000000'));
+    await vi.waitFor(() => expect(wallet.transactions[0]?.status).toBe('completed'));
     expect(wallet.transactions[0]).toMatchObject({
       id: exchange.payment!.transaction_id,
       type: 'purchase',
@@ -193,6 +194,20 @@ describe('useExchangeStore against the real server', () => {
       amount_exact: '1000.00000000',
       fee_exact: '5.00000000',
     });
+  });
+
+  it('reads the wallet once after a simulated payment when live updates are not flowing', async () => {
+    const { exchange, wallet } = await connectedStores();
+    await wallet.load();
+    wallet.stopLive();
+    exchange.setAitbcText('1000');
+    await exchange.buy();
+
+    await exchange.simulatePayment();
+
+    expect(exchange.payment?.status).toBe('confirmed');
+    expect(wallet.balance?.balance_exact).toBe('995.00000000');
+    expect(exchange.purchaseTransaction).toMatchObject({ status: 'completed', fee_exact: '5.00000000' });
   });
 
   it('reads the payment again when the wallet store sees the purchase complete', async () => {
