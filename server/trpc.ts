@@ -109,7 +109,8 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (auth.user.status !== 'active') {
     throw new TRPCError({ code: 'FORBIDDEN', message: `This account is ${auth.user.status}.` });
   }
-  return next({ ctx: { ...ctx, auth } });
+  // tRPC merges this into ctx itself; passing only the new key keeps that merge small.
+  return next({ ctx: { auth } });
 });
 
 /** The contract's isolation rule: a user may only address their own `user_id`. */

@@ -21,7 +21,7 @@ import { loginWithWallet } from '../services/login.js';
 import { issueChallenge } from '../services/challenges.js';
 import { streamUserEvents } from '../services/liveEvents.js';
 import { listSessions, revokeOtherSessions, revokeOwnSession, revokeSession } from '../services/sessions.js';
-import { getBalance, grantFaucet } from '../services/wallets.js';
+import { balanceOf, grantFaucet } from '../services/wallets.js';
 import { toIsoTime, toIsoTimeOrNull } from '../time.js';
 import { assertOwnUser, authedProcedure, publicProcedure, router } from '../trpc.js';
 
@@ -67,7 +67,7 @@ export const usersRouter = router({
     .output(balanceOutput)
     .query(({ ctx, input }) => {
       assertOwnUser(ctx, input.user_id);
-      return getBalance(ctx.db, ctx.auth.wallet.id);
+      return balanceOf(ctx.auth);
     }),
 
   transactions: authedProcedure

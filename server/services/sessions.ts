@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { UserStatus } from '../../shared/schemas/users.js';
+import { selectRows } from '../db.js';
 import { Session } from '../models/Session.js';
 import { dbTimeAfterSeconds, nowDbTime, toDbTime, toIsoTime } from '../time.js';
 
@@ -44,22 +45,40 @@ export async function issueSession(
 export interface Authenticated {
   sessionId: string;
   user: { id: string; email: string; username: string; status: UserStatus; created_at: string; last_login: string | null };
-  wallet: { id: string; address: string };
+  /** The wallet row as read with the session: a balance request needs no second query. */
+  wallet: { id: string; user_id: string; address: string; balance: string; updated_at: string };
 }
+
+interface SessionRow {
+  session_id: string;
+  last_used_at: string;
+  user_id: string;
+  email: string;
+  username: string;
+  status: UserStatus;
+  created_at: string;
+  last_login: string | null;
+  wallet_id: string;
+  address: string;
+  balance: string;
+  wallet_updated_at: string;
+}
+
+/** Runs on every authenticated request, so it is plain SQL rather than built per call. */
+const LIVE_SESSION_SQL = `
+  SELECT s.id AS session_id, s.last_used_at,
+         u.id AS user_id, u.email, u.username, u.status, u.created_at, u.last_login,
+         w.id AS wallet_id, w.address, w.balance, w.updated_at AS wallet_updated_at
+    FROM sessions s
+    JOIN users u ON u.id = s.user_id
+    JOIN wallets w ON w.user_id = u.id
+   WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+   LIMIT 1`;
 
 /** The live session for a token, with its user and wallet, in one query; null if none. */
 export async function authenticate(db: Knex, token: string): Promise<Authenticated | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
-  const row = await db('sessions as s')
-    .join('users as u', 'u.id', 's.user_id')
-    .join('wallets as w', 'w.user_id', 'u.id')
-    .where('s.token_hash', hashToken(token))
-    .whereNull('s.revoked_at')
-    .where('s.expires_at', '>', nowDbTime())
-    .first(
-      's.id as session_id', 's.last_used_at', 'u.id as user_id', 'u.email', 'u.username', 'u.status', 'u.created_at', 'u.last_login',
-      'w.id as wallet_id', 'w.address',
-    );
+  const [row] = await selectRows<SessionRow>(db, LIVE_SESSION_SQL, [hashToken(token), nowDbTime()]);
   if (!row) return null;
   if (row.last_used_at < toDbTime(new Date(Date.now() - LAST_USED_RESOLUTION_MS))) {
     await Session.query(db).patch({ last_used_at: nowDbTime() }).where('id', row.session_id);
@@ -67,7 +86,7 @@ export async function authenticate(db: Knex, token: string): Promise<Authenticat
   return {
     sessionId: row.session_id,
     user: { id: row.user_id, email: row.email, username: row.username, status: row.status, created_at: row.created_at, last_login: row.last_login },
-    wallet: { id: row.wallet_id, address: row.address },
+    wallet: { id: row.wallet_id, user_id: row.user_id, address: row.address, balance: row.balance, updated_at: row.wallet_updated_at },
   };
 }
 

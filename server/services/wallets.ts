@@ -1,18 +1,17 @@
 import { TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
 import type { BalanceOutput } from '../../shared/schemas/users.js';
-import { Wallet } from '../models/Wallet.js';
 import type { EventHub } from './eventHub.js';
 import { creditWallet } from './ledger.js';
+import type { Authenticated } from './sessions.js';
 import { toBalanceOutput } from './shapes.js';
 
 export const FAUCET_DEFAULT_UNITS = 1000n * 10n ** 8n;
 export const FAUCET_MAX_UNITS = 10000n * 10n ** 8n;
 
-export async function getBalance(db: Knex, walletId: string): Promise<BalanceOutput> {
-  const wallet = await Wallet.query(db).findById(walletId).select('user_id', 'address', 'balance', 'updated_at');
-  if (!wallet) throw new TRPCError({ code: 'NOT_FOUND', message: 'Wallet not found.' });
-  return toBalanceOutput(wallet);
+/** The caller's balance: their wallet row was read with the session, so this takes no query. */
+export function balanceOf(auth: Pick<Authenticated, 'wallet'>): BalanceOutput {
+  return toBalanceOutput(auth.wallet);
 }
 
 /** Demo faucet: a completed deposit through the ledger, like every other credit. */
