@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { App } from './app.js';
 
 /**
- * The tRPC standalone adapter hands us a Node IncomingMessage; the REST adapter a Fetch Request
- * whose `nodeRequest` (set in rest.ts) is the original message. Both are read the same way here.
+ * Both adapters (tRPC standalone and our REST handler) hand us a Node IncomingMessage; a Fetch
+ * Request (with the original message as `nodeRequest`) is read the same way.
  */
 type AnyRequest = IncomingMessage | (Request & { nodeRequest?: IncomingMessage });
 
@@ -45,12 +45,12 @@ export function clientIp(req: AnyRequest, trustProxy: boolean): string {
 }
 
 export function createContextFactory(app: App) {
-  return ({ req }: { req: AnyRequest }): Context => ({
+  return ({ req, rawBody }: { req: AnyRequest; rawBody?: string | null }): Context => ({
     ...app,
     token: readToken(req),
     ip: clientIp(req, app.config.trustProxy),
     userAgent: header(req, 'user-agent')?.slice(0, 255) ?? null,
-    rawBody: (req as { rawBody?: string | null }).rawBody ?? null,
+    rawBody: rawBody ?? null,
     webhookSignature: header(req, 'x-webhook-signature'),
   });
 }

@@ -1,10 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server/unstable-core-do-not-import';
+import {
+  coerceSchema,
+  forEachOpenApiProcedure,
+  getInputOutputParsers,
+  getPathRegExp,
+  instanceofZodTypeKind,
+  instanceofZodTypeLikeVoid,
+  instanceofZodTypeObject,
+  instanceofZodTypeOptional,
+  normalizePath,
+  unwrapZodType,
+  zodSupportsCoerce,
+} from 'trpc-to-openapi';
+import type { ZodObject, ZodType } from 'zod';
 import type { App } from './app.js';
-import { createContextFactory } from './context.js';
+import { createContextFactory, type Context } from './context.js';
 import { sendJson, sendError } from './responses.js';
 import { appRouter } from './routers/_app.js';
 import { trpcResponseMeta } from './responseMeta.js';
+import { createCallerFactory } from './trpc.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -23,24 +40,14 @@ async function readBody(req: IncomingMessage): Promise<BodyResult> {
   return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
 }
 
-function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === 'content-length' || name === 'transfer-encoding') continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return headers;
-}
-
 interface ErrorBody {
   code?: string;
   message?: string;
   data?: { issues?: unknown[] };
 }
 
-/** Rewrites trpc-to-openapi's error body to the contract's `{code, message, issues?}`. */
-function contractErrorBody(raw: string): { code: string; message: string; issues?: unknown[] } {
-  const body = JSON.parse(raw) as ErrorBody;
+/** The contract's error body `{code, message, issues?}` from a tRPC error shape. */
+function contractErrorBody(body: ErrorBody): { code: string; message: string; issues?: unknown[] } {
   const issues = body.data?.issues;
   const message =
     issues && issues.length
@@ -49,17 +56,118 @@ function contractErrorBody(raw: string): { code: string; message: string; issues
   return { code: body.code ?? 'INTERNAL_SERVER_ERROR', message, ...(issues ? { issues } : {}) };
 }
 
+/** One REST route: an OpenAPI path of a query or mutation, prepared once at start. */
+interface RestRoute {
+  method: string;
+  pattern: RegExp;
+  /** The procedure's path in the router, e.g. `users.balance`. */
+  procedurePath: string;
+  type: 'query' | 'mutation';
+  /** False for `z.void()` inputs: the procedure is called without input. */
+  takesInput: boolean;
+  /** Query parameters whose schema is an array: a single value is wrapped in one. */
+  arrayParams: string[];
+}
+
+function arrayParamsOf(schema: ZodObject): string[] {
+  const isArray = (field: ZodType) =>
+    instanceofZodTypeKind(field, 'array') || (instanceofZodTypeOptional(field) && instanceofZodTypeKind(field.unwrap(), 'array'));
+  return Object.entries(schema.shape)
+    .filter(([, field]) => isArray(field))
+    .map(([name]) => name);
+}
+
+/**
+ * The routes of every procedure with OpenAPI meta, with trpc-to-openapi's own helpers: its
+ * handler redoes this (and the schema coercion) on every request; here it runs once.
+ */
+function restRoutes(): RestRoute[] {
+  const routes: RestRoute[] = [];
+  forEachOpenApiProcedure(appRouter._def.procedures, ({ path, type, procedure, meta: { openapi } }) => {
+    if (type === 'subscription') return;
+    const schema = unwrapZodType(getInputOutputParsers(procedure).inputParser, true);
+    const isObject = zodSupportsCoerce && instanceofZodTypeObject(schema);
+    if (isObject) coerceSchema(schema);
+    routes.push({
+      method: openapi.method,
+      pattern: getPathRegExp(normalizePath(openapi.path)),
+      procedurePath: path,
+      type,
+      takesInput: !instanceofZodTypeLikeVoid(schema),
+      arrayParams: isObject ? arrayParamsOf(schema) : [],
+    });
+  });
+  return routes;
+}
+
+function findRoute(routes: RestRoute[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(path);
+    if (match) return { route, pathInput: match.groups ?? {} };
+  }
+  return null;
+}
+
+/** Query parameters as trpc-to-openapi reads them: one value as a string, repeated ones as an array. */
+function queryInput(url: URL, arrayParams: string[]): Record<string, unknown> {
+  const query: Record<string, string | string[]> = {};
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name);
+    query[name] = values.length === 1 && !arrayParams.includes(name) ? values[0] : values;
+  }
+  return query;
+}
+
+type Reply = { status: number; headers: Record<string, string>; body: unknown };
+
+const createCaller = createCallerFactory(appRouter);
+
+/** The caller's function for `users.balance` and the like. */
+function callerProcedure(ctx: Context, procedurePath: string): (input: unknown) => Promise<unknown> {
+  const caller = createCaller(ctx) as unknown as Record<string, unknown>;
+  return procedurePath.split('.').reduce((node, key) => (node as Record<string, unknown>)[key], caller as unknown) as (input: unknown) => Promise<unknown>;
+}
+
+/** Runs the route's procedure through a server-side caller; errors become the contract's shape. */
+async function callRoute(route: RestRoute, input: unknown, createContext: () => Context): Promise<Reply> {
+  let ctx: Context | undefined;
+  try {
+    ctx = createContext();
+    const data = await callerProcedure(ctx, route.procedurePath)(input);
+    return { status: 200, headers: {}, body: data };
+  } catch (cause) {
+    return errorReply(getTRPCErrorFromUnknown(cause), route, input, ctx);
+  }
+}
+
+function errorReply(error: TRPCError, route: RestRoute | null, input: unknown, ctx: Context | undefined): Reply {
+  const shape = getErrorShape({
+    config: appRouter._def._config,
+    error,
+    type: route?.type ?? 'unknown',
+    path: route?.procedurePath,
+    input,
+    ctx,
+  });
+  const meta = trpcResponseMeta({ errors: [error] }) as { headers?: Record<string, string> };
+  return {
+    status: getHTTPStatusCodeFromError(error),
+    headers: meta.headers ?? {},
+    body: contractErrorBody({ code: error.code, message: shape.message, data: shape.data }),
+  };
+}
+
 /**
  * REST over the same procedures. The body is read and checked here (64 KiB, JSON only, valid
- * JSON; an empty body counts as `{}`), then trpc-to-openapi runs the procedure on a Fetch
- * Request, and its reply is written with the contract's error shape.
+ * JSON; an empty body counts as `{}`), the OpenAPI route is matched, and the procedure runs
+ * through a tRPC server-side caller, as trpc-to-openapi's handler would run it, without that
+ * handler's per-request costs (a Fetch Request, its abort signal and headers, route lookup and
+ * schema walks on every call).
  */
 export function createRestHandler(app: App) {
-  const handler = createOpenApiNodeHttpHandler({
-    router: appRouter,
-    createContext: createContextFactory(app) as never,
-    responseMeta: trpcResponseMeta as never,
-  });
+  const routes = restRoutes();
+  const createContext = createContextFactory(app);
 
   return async (req: IncomingMessage, res: ServerResponse, pathAndQuery: string): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -87,34 +195,27 @@ export function createRestHandler(app: App) {
       }
     }
 
-    const headers = toHeaders(req);
-    if (parsed !== undefined) headers.set('content-type', 'application/json');
-    const fetchRequest = new Request(`http://internal${pathAndQuery}`, { method, headers });
-    const request = new Proxy(fetchRequest, {
-      get(target, prop) {
-        if (prop === 'url') return pathAndQuery;
-        if (prop === 'body') return parsed;
-        if (prop === 'nodeRequest') return req;
-        if (prop === 'rawBody') return rawBody;
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-
-    const reply = { statusCode: 200, headers: {} as Record<string, string>, body: '' };
-    await handler(request as never, {
-      set statusCode(code: number) { reply.statusCode = code; },
-      get statusCode() { return reply.statusCode; },
-      setHeader(name: string, value: string) { reply.headers[name.toLowerCase()] = value; },
-      end(text: string) { reply.body = text ?? ''; },
-    } as never);
-
-    for (const [name, value] of Object.entries(reply.headers)) if (name !== 'content-type') res.setHeader(name, value);
-    if (reply.statusCode >= 400) {
-      return sendJson(res, reply.statusCode, contractErrorBody(reply.body));
+    const url = new URL(`http://internal${pathAndQuery}`);
+    const found = findRoute(routes, method, normalizePath(url.pathname));
+    if (!found && method === 'HEAD') {
+      res.statusCode = 204;
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end();
+      return;
     }
-    res.statusCode = reply.statusCode;
+    let reply: Reply;
+    if (!found) {
+      reply = errorReply(new TRPCError({ code: 'NOT_FOUND', message: 'Not found' }), null, undefined, undefined);
+    } else {
+      const fromRequest = method === 'GET' || method === 'DELETE' ? queryInput(url, found.route.arrayParams) : (parsed as object);
+      const input = found.route.takesInput ? { ...fromRequest, ...found.pathInput } : undefined;
+      reply = await callRoute(found.route, input, () => createContext({ req, rawBody }));
+    }
+
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    if (reply.status >= 400) return sendJson(res, reply.status, reply.body);
+    res.statusCode = reply.status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.end(reply.body);
+    res.end(JSON.stringify(reply.body));
   };
 }
