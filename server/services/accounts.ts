@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { selectRows } from '../db.js';
 import { isRetryableConflict, isUniqueViolation } from '../dbErrors.js';
 import { User } from '../models/User.js';
 import { Wallet } from '../models/Wallet.js';
@@ -12,11 +13,51 @@ export interface Account {
   isNew: boolean;
 }
 
+/** Every login reads this, so it is one plain SQL join rather than two model queries. */
+const ACCOUNT_BY_ADDRESS_SQL = `
+  SELECT w.id AS wallet_id, w.user_id, w.address, w.balance, w.created_at AS wallet_created_at,
+         w.updated_at AS wallet_updated_at, w.key_proven_at,
+         u.email, u.username, u.status, u.created_at, u.last_login
+    FROM wallets w
+    JOIN users u ON u.id = w.user_id
+   WHERE w.address = ?`;
+
+interface AccountRow {
+  wallet_id: string;
+  user_id: string;
+  address: string;
+  balance: string;
+  wallet_created_at: string;
+  wallet_updated_at: string;
+  key_proven_at: string | null;
+  email: string;
+  username: string;
+  status: User['status'];
+  created_at: string;
+  last_login: string | null;
+}
+
 export async function findAccountByAddress(db: Knex, address: string): Promise<Account | null> {
-  const wallet = await Wallet.query(db).findOne({ address });
-  if (!wallet) return null;
-  const user = await User.query(db).findById(wallet.user_id);
-  return user ? { user, wallet, isNew: false } : null;
+  const [row] = await selectRows<AccountRow>(db, ACCOUNT_BY_ADDRESS_SQL, [address]);
+  if (!row) return null;
+  const user = User.fromDatabaseJson({
+    id: row.user_id,
+    email: row.email,
+    username: row.username,
+    status: row.status,
+    created_at: row.created_at,
+    last_login: row.last_login,
+  });
+  const wallet = Wallet.fromDatabaseJson({
+    id: row.wallet_id,
+    user_id: row.user_id,
+    address: row.address,
+    balance: row.balance,
+    created_at: row.wallet_created_at,
+    updated_at: row.wallet_updated_at,
+    key_proven_at: row.key_proven_at,
+  });
+  return { user, wallet, isNew: false };
 }
 
 function usernameFor(address: string, attempt: number): string {

@@ -3,7 +3,7 @@ import type { LoginOutput } from '../../shared/schemas/users.js';
 import type { Context } from '../context.js';
 import { Wallet } from '../models/Wallet.js';
 import { nowDbTime, toIsoTime } from '../time.js';
-import { findAccountByAddress, findOrCreateAccount, recordLogin } from './accounts.js';
+import { findAccountByAddress, findOrCreateAccount, recordLogin, type Account } from './accounts.js';
 import { issueSession, revokeSession, revokeSessionsCreatedBefore } from './sessions.js';
 import { verifyWalletProof } from './walletProof.js';
 
@@ -35,6 +35,7 @@ export async function loginWithWallet(ctx: Context, input: LoginRequest): Promis
     throw err;
   });
   const signed = input.signature !== undefined || input.message !== undefined;
+  let existing: Account | null = null;
 
   if (signed) {
     if (!input.signature || !input.message) {
@@ -44,13 +45,14 @@ export async function loginWithWallet(ctx: Context, input: LoginRequest): Promis
     if (!proof.ok) return refuse(ctx, address, proof.reason);
   } else {
     if (!ctx.config.demoMode) return refuse(ctx, address, 'A signed sign-in message is required: request a challenge first.');
-    const existing = await findAccountByAddress(ctx.db, address);
+    existing = await findAccountByAddress(ctx.db, address);
     if (existing?.wallet.key_proven_at) {
       return refuse(ctx, address, 'This wallet has proven its key: sign the challenge to log in.');
     }
   }
 
-  const account = await findOrCreateAccount(ctx.db, address);
+  // A returning address-only user was just read: no second lookup.
+  const account = existing ?? (await findOrCreateAccount(ctx.db, address));
   if (account.user.status !== 'active') {
     audit(ctx, address, 'refused', { reason: account.user.status, user_id: account.user.id });
     throw new TRPCError({ code: 'FORBIDDEN', message: `This account is ${account.user.status} and cannot sign in.` });
