@@ -112,3 +112,14 @@ export async function recordLogin(db: Knex, userId: string): Promise<string> {
   await User.query(db).patch({ last_login: now }).where('id', userId);
   return now;
 }
+
+/**
+ * Stamps last_login for an address-only login, but only while the wallet has still not proven
+ * its key; false means a signed login claimed the wallet meanwhile. One statement instead of a
+ * re-read followed by the update.
+ */
+export async function recordAddressOnlyLogin(db: Knex, account: { userId: string; walletId: string }): Promise<boolean> {
+  const stillUnproven = Wallet.query(db).where('id', account.walletId).whereNull('key_proven_at');
+  const changed = await User.query(db).patch({ last_login: nowDbTime() }).where('id', account.userId).whereExists(stillUnproven);
+  return changed === 1;
+}

@@ -3,7 +3,7 @@ import type { LoginOutput } from '../../shared/schemas/users.js';
 import type { Context } from '../context.js';
 import { Wallet } from '../models/Wallet.js';
 import { nowDbTime, toIsoTime } from '../time.js';
-import { findAccountByAddress, findOrCreateAccount, recordLogin, type Account } from './accounts.js';
+import { findAccountByAddress, findOrCreateAccount, recordAddressOnlyLogin, recordLogin, type Account } from './accounts.js';
 import { issueSession, revokeSession, revokeSessionsCreatedBefore } from './sessions.js';
 import { verifyWalletProof } from './walletProof.js';
 
@@ -68,12 +68,13 @@ export async function loginWithWallet(ctx: Context, input: LoginRequest): Promis
     userAgent: ctx.userAgent,
     ip: ctx.ip,
   });
-  if (!signed && (await Wallet.query(ctx.db).findById(account.wallet.id))?.key_proven_at) {
+  if (signed) {
+    await recordLogin(ctx.db, account.user.id);
+  } else if (!(await recordAddressOnlyLogin(ctx.db, { userId: account.user.id, walletId: account.wallet.id }))) {
     // The key was proven while this address-only login was under way: it must not survive the claim.
     await revokeSession(ctx.db, session.id);
     return refuse(ctx, address, 'This wallet has proven its key: sign the challenge to log in.');
   }
-  await recordLogin(ctx.db, account.user.id);
   audit(ctx, address, 'ok', { user_id: account.user.id, signed, new_user: account.isNew, session_id: session.id });
   return {
     user_id: account.user.id,
