@@ -34,6 +34,8 @@ function sqliteDb(filename: string, log?: Logger): Db {
     log: knexLog(log),
     connection: { filename },
     useNullAsDefault: true,
+    // Waiting this long for the single connection means overload: answer 503 before any work starts.
+    acquireConnectionTimeout: 5000,
     pool: {
       min: 1,
       max: 1,

@@ -16,7 +16,9 @@ import { createSigninLimits } from './services/rateLimits.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { sendError, sendJson } from './responses.js';
 import { trpcResponseMeta } from './responseMeta.js';
-import { createRestHandler, MAX_BODY_BYTES } from './rest.js';
+import { createRestHandler } from './rest.js';
+import { MAX_BODY_BYTES } from './requestBody.js';
+import { prepareTrpcBody, refuseUnauthenticatedStream } from './trpcRequests.js';
 import { startHousekeeping } from './services/housekeeping.js';
 import { appRouter } from './routers/_app.js';
 import { sendStaticFile } from './staticFiles.js';
@@ -78,6 +80,8 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     basePath: '/trpc/',
     createContext: ({ req }) => createContext({ req }),
     maxBodySize: MAX_BODY_BYTES,
+    // One request must not be able to run thousands of procedures.
+    maxBatchSize: 20,
     responseMeta: trpcResponseMeta as never,
   });
   const restHandler = createRestHandler(app);
@@ -104,7 +108,11 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
       return sendError(res, 404, 'NOT_FOUND', `No such page: ${path}`);
     }
     if (path.startsWith('/api/')) return restHandler(req, res, url.slice('/api'.length));
-    if (path.startsWith('/trpc/')) return trpcHandler(req, res);
+    if (path.startsWith('/trpc/')) {
+      if (path === '/trpc/users.events' && (await refuseUnauthenticatedStream(db, req, res))) return;
+      if (!(await prepareTrpcBody(req, res))) return;
+      return trpcHandler(req, res);
+    }
 
     if (req.method === 'GET' || req.method === 'HEAD') {
       res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'");

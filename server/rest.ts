@@ -22,23 +22,8 @@ import { sendJson, sendError } from './responses.js';
 import { appRouter } from './routers/_app.js';
 import { trpcResponseMeta } from './responseMeta.js';
 import { createCallerFactory } from './trpc.js';
+import { MAX_BODY_BYTES, parseJsonExactly, readBody } from './requestBody.js';
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
-type BodyResult = { ok: true; text: string } | { ok: false; status: 413 };
-
-async function readBody(req: IncomingMessage): Promise<BodyResult> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return { ok: false, status: 413 };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return { ok: false, status: 413 };
-    chunks.push(chunk);
-  }
-  return { ok: true, text: Buffer.concat(chunks).toString('utf8') };
-}
 
 interface ErrorBody {
   code?: string;
@@ -170,10 +155,11 @@ export function createRestHandler(app: App) {
   const createContext = createContextFactory(app);
 
   return async (req: IncomingMessage, res: ServerResponse, pathAndQuery: string): Promise<void> => {
-    const method = req.method ?? 'GET';
+    // HEAD is answered like GET (Node leaves the body out), so it reports the same status.
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     let parsed: unknown;
     let rawBody: string | null = null;
-    if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
+    if (method !== 'GET' && method !== 'DELETE') {
       const body = await readBody(req);
       if (!body.ok) {
         res.setHeader('Connection', 'close');
@@ -188,21 +174,18 @@ export function createRestHandler(app: App) {
           return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with Content-Type: application/json.');
         }
         try {
-          parsed = JSON.parse(body.text);
+          parsed = parseJsonExactly(body.text);
         } catch {
           return sendError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          return sendError(res, 400, 'BAD_REQUEST', 'The request body must be a JSON object.');
         }
       }
     }
 
     const url = new URL(`http://internal${pathAndQuery}`);
     const found = findRoute(routes, method, normalizePath(url.pathname));
-    if (!found && method === 'HEAD') {
-      res.statusCode = 204;
-      res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.end();
-      return;
-    }
     let reply: Reply;
     if (!found) {
       reply = errorReply(new TRPCError({ code: 'NOT_FOUND', message: 'Not found' }), null, undefined, undefined);

@@ -68,7 +68,10 @@ const databaseErrors = t.middleware(async ({ ctx, next, path, type }) => {
   const result = await outcome.catch((err: unknown) => {
     if (!(err instanceof DeadlineExceeded)) throw err;
     ctx.log.error({ path, timeout_ms: REQUEST_DEADLINE_MS }, 'database did not answer in time');
-    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable right now. Please try again shortly.' });
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database did not answer in time. A change you sent may still complete: check your balance and history before sending it again.',
+    });
   });
   if (result.ok) return result;
   const error = result.error;
@@ -94,8 +97,8 @@ export const middleware = t.middleware;
 
 export const publicProcedure = t.procedure.use(databaseErrors);
 
-/** Requires a live session; puts the session, user and wallet on ctx. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+/** Requires a live session, whatever the account's status: enough to end that session. */
+export const sessionProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.token) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
@@ -106,11 +109,16 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!auth) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Your session has expired or was ended. Please sign in again.' });
   }
-  if (auth.user.status !== 'active') {
-    throw new TRPCError({ code: 'FORBIDDEN', message: `This account is ${auth.user.status}.` });
-  }
   // tRPC merges this into ctx itself; passing only the new key keeps that merge small.
   return next({ ctx: { auth } });
+});
+
+/** Requires a live session of an active account; puts the session, user and wallet on ctx. */
+export const authedProcedure = sessionProcedure.use(({ ctx, next }) => {
+  if (ctx.auth.user.status !== 'active') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `This account is ${ctx.auth.user.status}.` });
+  }
+  return next();
 });
 
 /** The contract's isolation rule: a user may only address their own `user_id`. */

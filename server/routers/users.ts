@@ -23,7 +23,7 @@ import { streamUserEvents } from '../services/liveEvents.js';
 import { listSessions, revokeOtherSessions, revokeOwnSession, revokeSession } from '../services/sessions.js';
 import { balanceOf, grantFaucet } from '../services/wallets.js';
 import { toIsoTime, toIsoTimeOrNull } from '../time.js';
-import { assertOwnUser, authedProcedure, publicProcedure, router } from '../trpc.js';
+import { assertOwnUser, authedProcedure, publicProcedure, router, sessionProcedure } from '../trpc.js';
 
 const tags = ['users'];
 
@@ -79,7 +79,8 @@ export const usersRouter = router({
       return listTransactions(ctx.db, input.user_id, { ...input, limit: input.limit ?? 50 });
     }),
 
-  logout: authedProcedure
+  // Any live session may end itself, even of a suspended account.
+  logout: sessionProcedure
     .meta({ openapi: { method: 'POST', path: '/users/logout', tags, summary: 'End this session' } })
     .input(z.void())
     .output(messageOutput)
@@ -127,6 +128,9 @@ export const usersRouter = router({
     .output(logoutAllOutput)
     .mutation(async ({ ctx }) => {
       const revoked = await revokeOtherSessions(ctx.db, ctx.auth.user.id, ctx.auth.sessionId);
+      if (revoked === null) {
+        throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Your session has expired or was ended. Please sign in again.' });
+      }
       ctx.events.userChanged(ctx.auth.user.id);
       ctx.log.info({ event: 'logout', scope: 'others', user_id: ctx.auth.user.id, revoked, ip: ctx.ip }, 'audit');
       return { revoked };

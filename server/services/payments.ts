@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { PaymentOutput } from '../../shared/schemas/exchange.js';
 import { formatAmount } from '../../shared/schemas/money.js';
 import { isMysql } from '../db.js';
-import { isRetryableConflict } from '../dbErrors.js';
+import { isRetryableConflict, isUniqueViolation } from '../dbErrors.js';
 import type { Config } from '../env.js';
 import { Payment } from '../models/Payment.js';
 import { nowDbTime, toDbTime, toIsoTime, toIsoTimeOrNull } from '../time.js';
@@ -195,7 +195,24 @@ type WebhookOutcome =
   | { kind: 'applied'; payment: Payment }
   | { kind: 'missing' }
   | { kind: 'expired'; userId: string; expiresAt: string }
-  | { kind: 'tx-hash-taken' };
+  | { kind: 'tx-hash-taken' }
+  | { kind: 'replayed' };
+
+/**
+ * Binds a Bitcoin transaction to the payment its signed webhook first named, and answers the
+ * payment it is bound to. Concurrent first deliveries race on the primary key; the loser retries.
+ */
+async function bindTxHash(trx: Knex.Transaction, txHash: string, paymentId: string, now: string): Promise<string> {
+  const bound = await trx('webhook_tx_hashes').where('tx_hash', txHash).first('payment_id');
+  if (bound) return bound.payment_id as string;
+  try {
+    await trx('webhook_tx_hashes').insert({ tx_hash: txHash, payment_id: paymentId, first_seen_at: now });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new StaleRead();
+    throw err;
+  }
+  return paymentId;
+}
 
 /**
  * One webhook, in one database transaction. The payment row is locked first (FOR UPDATE on
@@ -206,6 +223,7 @@ type WebhookOutcome =
  */
 async function applyWebhook(trx: Knex.Transaction, paymentId: string, webhook: PaymentWebhook): Promise<WebhookOutcome> {
   const now = nowDbTime();
+  if ((await bindTxHash(trx, webhook.txHash, paymentId, now)) !== paymentId) return { kind: 'replayed' };
   const query = Payment.query(trx).findById(paymentId);
   const payment = await (isMysql(trx) ? query.forUpdate() : query);
   if (!payment) return { kind: 'missing' };
@@ -258,6 +276,11 @@ export async function confirmPayment(db: Knex, events: EventHub, paymentId: stri
       throw new TRPCError({
         code: 'CONFLICT',
         message: `This payment request expired at ${toIsoTime(outcome.expiresAt)}; nothing was credited.`,
+      });
+    case 'replayed':
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: 'This signed webhook names a Bitcoin transaction already reported for another payment: a replayed signature.',
       });
     case 'tx-hash-taken':
       throw new TRPCError({ code: 'CONFLICT', message: 'That Bitcoin transaction already pays another payment request.' });

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { UserStatus } from '../../shared/schemas/users.js';
 import { selectRows } from '../db.js';
+import { isMysql } from '../db.js';
 import { Session } from '../models/Session.js';
 import { dbTimeAfterSeconds, nowDbTime, toDbTime, toIsoTime } from '../time.js';
 
@@ -140,7 +141,16 @@ export async function revokeSessionsCreatedBefore(db: Knex, userId: string, time
   return liveSessionsOf(db, userId).patch({ revoked_at: nowDbTime() }).where('created_at', '<', time);
 }
 
-/** Ends every live session of the user except the current one; returns how many ended. */
-export async function revokeOtherSessions(db: Knex, userId: string, currentSessionId: string): Promise<number> {
-  return liveSessionsOf(db, userId).patch({ revoked_at: nowDbTime() }).whereNot('id', currentSessionId);
+/**
+ * Ends every live session of the user except the current one; returns how many ended, or null
+ * if the current one itself was ended meanwhile. The user's live sessions are locked first, so
+ * two devices calling this at once cannot end each other (the second finds itself ended).
+ */
+export async function revokeOtherSessions(db: Knex, userId: string, currentSessionId: string): Promise<number | null> {
+  return db.transaction(async (trx) => {
+    const live = liveSessionsOf(trx, userId).select('id');
+    const ids = (await (isMysql(trx) ? live.forUpdate() : live)).map((s) => s.id);
+    if (!ids.includes(currentSessionId)) return null;
+    return Session.query(trx).patch({ revoked_at: nowDbTime() }).whereIn('id', ids).whereNot('id', currentSessionId);
+  });
 }

@@ -36,7 +36,9 @@ export const paymentIdInput = z.object({ payment_id: uuid });
 /** A Bitcoin transaction id as the payment processor reports it (64 hex for real ones). */
 export const txHash = z
   .string()
-  .regex(/^[A-Za-z0-9_:.-]{1,128}$/, 'Must be 1 to 128 letters, digits, _ - : or . (a Bitcoin txid is 64 hex digits)');
+  .regex(/^[A-Za-z0-9_:.-]{1,128}$/, 'Must be 1 to 128 letters, digits, _ - : or . (a Bitcoin txid is 64 hex digits)')
+  // One Bitcoin transaction, however it is spelled: hex is case-insensitive on every database.
+  .transform((value) => value.toLowerCase());
 
 /**
  * A JSON number only. The `.transform` makes it a pipe, which trpc-to-openapi leaves alone:

@@ -9,7 +9,8 @@ const ETHEREUM_ADDRESS = /^0x[0-9a-f]{40}$/;
 export const walletAddress = z
   .string()
   .max(200, 'Wallet address is too long')
-  .transform((value) => value.trim().toLowerCase())
+  // Only ASCII letters are lowered: toLowerCase() would turn the Kelvin sign (U+212A) into "k".
+  .transform((value) => value.trim().replace(/[A-Z]/g, (letter) => letter.toLowerCase()))
   .pipe(
     z
       .string()

@@ -245,14 +245,39 @@ describe.each(dialects)('POST /api/exchange/confirm-payment/{payment_id} on %s',
       expect(transactions.filter((t) => t.status === 'completed')).toHaveLength(1);
     });
 
-    it('refuses a tx_hash that already paid another payment with 409', async () => {
+    it('refuses, as a replayed signature, a tx_hash that already paid another payment', async () => {
       const user = await loginNewUser(suite.url);
       const first = await buy(suite.url, user.token, '1000');
       const second = await buy(suite.url, user.token, '1000');
       const hash = newTxHash();
       await confirm(suite.url, first, hash);
       const replayed = await webhook(suite.url, second.payment_id, { tx_hash: hash, confirmations: 3 });
-      expectRestError(replayed, 409, 'CONFLICT');
+      expectRestError(replayed, 401, 'UNAUTHORIZED');
+      expect(await balanceExact(suite.url, user)).toBe('995.00000000');
+    });
+
+    it('refuses a signed body replayed against another payment after its first delivery failed', async () => {
+      const victim = await loginNewUser(suite.url);
+      const attacker = await loginNewUser(suite.url);
+      const target = await buy(suite.url, attacker.token, '1000');
+      const body = { tx_hash: newTxHash(), confirmations: 3 };
+      // First delivered for a payment id that does not exist (it would be the same for an expired one).
+      const unknown = await webhook(suite.url, '00000000-0000-4000-8000-000000000000', body);
+      expect(unknown.status).toBe(404);
+      const replayed = await webhook(suite.url, target.payment_id, body);
+      expectRestError(replayed, 401, 'UNAUTHORIZED');
+      expect(await balanceExact(suite.url, attacker)).toBe('0.00000000');
+      expect(await balanceExact(suite.url, victim)).toBe('0.00000000');
+    });
+
+    it('treats a tx_hash in another letter case as the same Bitcoin transaction', async () => {
+      const user = await loginNewUser(suite.url);
+      const first = await buy(suite.url, user.token, '1000');
+      const second = await buy(suite.url, user.token, '1000');
+      const hash = newTxHash();
+      await confirm(suite.url, first, hash);
+      const upper = await webhook(suite.url, second.payment_id, { tx_hash: hash.toUpperCase(), confirmations: 3 });
+      expectRestError(upper, 401, 'UNAUTHORIZED');
       expect(await balanceExact(suite.url, user)).toBe('995.00000000');
     });
 

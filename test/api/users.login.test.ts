@@ -232,3 +232,13 @@ describe.each(dialects)('POST /api/users/login on %s', (dialect) => {
     expect(res.headers.get('cache-control')).toMatch(/no-store/);
   });
 });
+
+describe.each(dialects)('addresses outside ASCII on %s', (dialect) => {
+  const suite = useApiServer(dialect);
+
+  it('refuses a letter that only lowercases to ASCII (the Kelvin sign)', async () => {
+    const res = await api(suite.url, 'POST', '/api/users/login', { body: { wallet_address: 'aitbc1abcdef\u212A' } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('BAD_REQUEST');
+  });
+});
