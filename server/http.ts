@@ -85,7 +85,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     responseMeta: trpcResponseMeta as never,
   });
   const restHandler = createRestHandler(app);
-  const openApiJson = JSON.stringify(buildOpenApiDocument(config.publicOrigin));
+  const openApiJson = JSON.stringify(buildOpenApiDocument());
   let housekeeping: ReturnType<typeof startHousekeeping> | null = null;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
