@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db.js';
-import { NO_SIGNIN_LIMITS, freePort, sleep } from '../support/apiSuite.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 import { loginNewUser } from '../support/http.js';
+import { spawnServer as spawnServerProcess, type ServerProcess } from '../support/process.js';
 import { WEBHOOK_SECRET, buy, newTxHash, webhook } from './exchange.support.js';
 
 const UNIT = 10n ** 8n;
@@ -13,41 +12,9 @@ const units = (value: string | number) => {
   return BigInt(whole) * UNIT + BigInt(fraction.padEnd(8, '0'));
 };
 
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-/** The real server as `npm start` runs it (minus the client build), on a port picked up front. */
-async function spawnServer(databaseUrl: string): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    env: {
-      ...process.env,
-      ...NO_SIGNIN_LIMITS,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WEBHOOK_SECRET,
-      DEMO_MODE: 'true',
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let waited = 0; waited < 30_000; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`server exited at start: ${stderr}`);
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (up) return { url, child, exited };
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${stderr}`);
+/** The real server as `npm start` runs it (minus the client build), in its own process. */
+function spawnServer(databaseUrl: string): Promise<ServerProcess> {
+  return spawnServerProcess({ DATABASE_URL: databaseUrl, WEBHOOK_SECRET, DEMO_MODE: 'true' });
 }
 
 interface Purchase {

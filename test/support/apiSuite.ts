@@ -107,14 +107,7 @@ export function trpcErrorCode(body: unknown): string | undefined {
   return (entry as { error?: { data?: { code?: string } } })?.error?.data?.code;
 }
 
-/** A port that was free a moment ago (for servers whose default PUBLIC_ORIGIN must name their port). */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+export { freePort } from './process.js';
 
 export interface TcpProxy {
   port: number;
