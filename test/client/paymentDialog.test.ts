@@ -126,6 +126,7 @@ describe('the payment dialog against the real server', () => {
     const row = allByTestId('transaction-row')[0];
     expect(row.find('[data-testid="transaction-type"]').text()).toBe('Purchase');
     expect(row.find('[data-testid="transaction-amount"]').text()).toBe('+1,000.00000000');
+    expect(row.find('[data-testid="transaction-fee"]').text()).toBe('fee 5.00000000');
     expect(row.find('[data-testid="transaction-status"]').text()).toBe('completed');
   });
 
