@@ -106,6 +106,11 @@ function queryInput(url: URL, arrayParams: string[]): Record<string, unknown> {
 
 type Reply = { status: number; headers: Record<string, string>; body: unknown };
 
+/** The headers the shared responseMeta adds (Retry-After on rate limits), as on the tRPC side. */
+function metaHeaders(errors: TRPCError[]): Record<string, string> {
+  return (trpcResponseMeta({ errors }) as { headers?: Record<string, string> }).headers ?? {};
+}
+
 const createCaller = createCallerFactory(appRouter);
 
 /** The caller's function for `users.balance` and the like. */
@@ -120,7 +125,7 @@ async function callRoute(route: RestRoute, input: unknown, createContext: () => 
   try {
     ctx = createContext();
     const data = await callerProcedure(ctx, route.procedurePath)(input);
-    return { status: 200, headers: {}, body: data };
+    return { status: 200, headers: metaHeaders([]), body: data };
   } catch (cause) {
     return errorReply(getTRPCErrorFromUnknown(cause), route, input, ctx);
   }
@@ -135,10 +140,9 @@ function errorReply(error: TRPCError, route: RestRoute | null, input: unknown, c
     input,
     ctx,
   });
-  const meta = trpcResponseMeta({ errors: [error] }) as { headers?: Record<string, string> };
   return {
     status: getHTTPStatusCodeFromError(error),
-    headers: meta.headers ?? {},
+    headers: metaHeaders([error]),
     body: contractErrorBody({ code: error.code, message: shape.message, data: shape.data }),
   };
 }
