@@ -97,33 +97,43 @@ function describeRound(kind: ServerKind, run: ServerRun): string {
   return `${kind}: ${rps}; start ${run.coldStartMs.toFixed(0)} ms, peak RSS ${(run.peakRssKb / 1024).toFixed(0)} MB`;
 }
 
+/** ours/reference against a limit: at most `limit`, or at least it when higher is better. */
+function ratioTarget(what: string, ratio: number, limit: number, higherIsBetter = false): Target {
+  return {
+    what,
+    measured: `${ratio.toFixed(2)}×`,
+    target: `${higherIsBetter ? '≥' : '≤'} ${limit}×`,
+    holds: higherIsBetter ? ratio >= limit : ratio <= limit,
+  };
+}
+
+/** An absolute figure that must stay at or below `limit`. */
+function ceilingTarget(what: string, value: number, limit: number, unit: string, digits = 0): Target {
+  return { what, measured: `${value.toFixed(digits)} ${unit}`, target: `≤ ${limit} ${unit}`, holds: value <= limit };
+}
+
+function balanceTargets(name: string, { ours, reference }: Record<ServerKind, Sample>): Target[] {
+  return [
+    ratioTarget(`${name}: server CPU per request, ours/ref`, ours.serverCpuPer1k / reference.serverCpuPer1k, TARGETS.balanceCpuRatio),
+    ratioTarget(`${name}: requests/s, ours/ref`, ours.requestsPerSecond / reference.requestsPerSecond, TARGETS.balanceRpsRatio, true),
+    ratioTarget(`${name}: p99 latency, ours/ref`, ours.p99Ms / reference.p99Ms, TARGETS.balanceP99Ratio),
+  ];
+}
+
 function targets(medians: EndpointMedians, runs: Record<ServerKind, ServerRun[]>, clientGzip: number): Target[] {
-  const list: Target[] = [];
-  const ratio = (a: number, b: number) => a / b;
-  for (const name of ['balance REST', 'balance tRPC']) {
-    const { ours, reference } = medians.get(name)!;
-    const cpu = ratio(ours.serverCpuPer1k, reference.serverCpuPer1k);
-    const rps = ratio(ours.requestsPerSecond, reference.requestsPerSecond);
-    const p99 = ratio(ours.p99Ms, reference.p99Ms);
-    list.push(
-      { what: `${name}: server CPU per request, ours/ref`, measured: `${cpu.toFixed(2)}×`, target: `≤ ${TARGETS.balanceCpuRatio}×`, holds: cpu <= TARGETS.balanceCpuRatio },
-      { what: `${name}: requests/s, ours/ref`, measured: `${rps.toFixed(2)}×`, target: `≥ ${TARGETS.balanceRpsRatio}×`, holds: rps >= TARGETS.balanceRpsRatio },
-      { what: `${name}: p99 latency, ours/ref`, measured: `${p99.toFixed(2)}×`, target: `≤ ${TARGETS.balanceP99Ratio}×`, holds: p99 <= TARGETS.balanceP99Ratio },
-    );
-  }
-  const small = medians.get('history 1k rows')!.ours;
-  const large = medians.get('history 1M rows')!.ours;
-  const history = ratio(large.p50Ms, small.p50Ms);
-  list.push({ what: 'history page p50 latency, 1M rows / 1k rows (ours)', measured: `${history.toFixed(2)}×`, target: `≤ ${TARGETS.historyLatencyRatio}×`, holds: history <= TARGETS.historyLatencyRatio });
-  const login = medians.get('login (returning user)')!;
-  const loginRps = ratio(login.ours.requestsPerSecond, login.reference.requestsPerSecond);
-  list.push({ what: 'login (returning user): requests/s, ours/ref', measured: `${loginRps.toFixed(2)}×`, target: `≥ ${TARGETS.loginRpsRatio}×`, holds: loginRps >= TARGETS.loginRpsRatio });
-  const peakMb = Math.max(...runs.ours.map((r) => Math.max(r.peakRssKb, r.hwmKb))) / 1024;
-  list.push({ what: 'server RSS, peak over the whole run (VmHWM)', measured: `${peakMb.toFixed(0)} MB`, target: `≤ ${TARGETS.rssMb} MB`, holds: peakMb <= TARGETS.rssMb });
-  const coldStart = median(runs.ours.map((r) => r.coldStartMs));
-  list.push({ what: 'cold start to healthy, migrated database (median)', measured: `${coldStart.toFixed(0)} ms`, target: `≤ ${TARGETS.coldStartMs} ms`, holds: coldStart <= TARGETS.coldStartMs });
-  list.push({ what: 'built client JS, gzip total', measured: `${(clientGzip / 1000).toFixed(1)} kB`, target: `≤ ${TARGETS.clientGzipBytes / 1000} kB`, holds: clientGzip <= TARGETS.clientGzipBytes });
-  return list;
+  const endpoint = (name: string) => medians.get(name)!;
+  const history = endpoint('history 1M rows').ours.p50Ms / endpoint('history 1k rows').ours.p50Ms;
+  const login = endpoint('login (returning user)');
+  const peakRssMb = Math.max(...runs.ours.map((r) => Math.max(r.peakRssKb, r.hwmKb))) / 1024;
+  return [
+    ...balanceTargets('balance REST', endpoint('balance REST')),
+    ...balanceTargets('balance tRPC', endpoint('balance tRPC')),
+    ratioTarget('history page p50 latency, 1M rows / 1k rows (ours)', history, TARGETS.historyLatencyRatio),
+    ratioTarget('login (returning user): requests/s, ours/ref', login.ours.requestsPerSecond / login.reference.requestsPerSecond, TARGETS.loginRpsRatio, true),
+    ceilingTarget('server RSS, peak over the whole run (VmHWM)', peakRssMb, TARGETS.rssMb, 'MB'),
+    ceilingTarget('cold start to healthy, migrated database (median)', median(runs.ours.map((r) => r.coldStartMs)), TARGETS.coldStartMs, 'ms'),
+    ceilingTarget('built client JS, gzip total', clientGzip / 1000, TARGETS.clientGzipBytes / 1000, 'kB', 1),
+  ];
 }
 
 function memoryLine(kind: ServerKind, runs: ServerRun[]): string {
