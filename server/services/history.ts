@@ -6,8 +6,6 @@ import { toTransactionOutput } from './shapes.js';
 import { countTransactions } from './transactionCounts.js';
 import { expireOverduePayments } from './payments.js';
 
-export { toTransactionOutput } from './shapes.js';
-
 const DB_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
