@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { useWalletStore } from '../../client/stores/wallet';
 import { demoWalletFromSecretKey, storeDemoWallet, type DemoWallet } from '../../client/utils/demoWallet';
@@ -40,6 +41,30 @@ export async function startClientServer(env: Record<string, string> = {}, databa
     async stop() {
       await server.stop();
       if (!database) await db.drop();
+    },
+  };
+}
+
+/**
+ * A describe's real server for store and component tests: started before its tests and stopped
+ * after them, with a fresh Pinia and the page pointed at it before each test.
+ */
+export function useClientServer(env: Record<string, string> = {}): { readonly url: string } {
+  let exchange: ClientServer | undefined;
+  beforeAll(async () => {
+    exchange = await startClientServer(env);
+  });
+  afterAll(async () => {
+    stopLiveUpdates();
+    await exchange?.stop();
+  });
+  beforeEach(() => {
+    freshPinia();
+    pointPageAt(exchange!.url);
+  });
+  return {
+    get url() {
+      return exchange!.url;
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   signInElsewhere,
   startClientServer,
   stopLiveUpdates,
-  type ClientServer,
+  useClientServer,
 } from './harness';
 
 /** The contract: an event reaches its owner within one second of the change. */
@@ -44,19 +44,7 @@ function watchProcedureCalls(): () => string[] {
 }
 
 describe('live balance and history from users.events', () => {
-  let exchange: ClientServer;
-
-  beforeAll(async () => {
-    exchange = await startClientServer();
-  });
-  afterAll(async () => {
-    stopLiveUpdates();
-    await exchange?.stop();
-  });
-  beforeEach(() => {
-    freshPinia();
-    pointPageAt(exchange.url);
-  });
+  const exchange = useClientServer();
   afterEach(() => {
     vi.restoreAllMocks();
   });

@@ -22,6 +22,7 @@ import type { Eip1193Provider } from '../../client/utils/ethereum';
 import { createTestDatabase } from '../support/databases.js';
 import { api } from '../support/http.js';
 import {
+  type ClientServer,
   freshPinia,
   loginNewUser,
   pointPageAt,
@@ -31,7 +32,7 @@ import {
   startClientServer,
   stopLiveUpdates,
   tokenIsAccepted,
-  type ClientServer,
+  useClientServer,
 } from './harness';
 
 const AITBC_KEY_ADDRESS = /^aitbc1[02-9ac-hj-np-z]{38}$/;
@@ -71,19 +72,7 @@ function localAccountProvider(opts: { declineSigning?: boolean } = {}) {
 }
 
 describe('useSessionStore with the browser key wallet', () => {
-  let exchange: ClientServer;
-
-  beforeAll(async () => {
-    exchange = await startClientServer();
-  });
-  afterAll(async () => {
-    stopLiveUpdates();
-    await exchange?.stop();
-  });
-  beforeEach(() => {
-    freshPinia();
-    pointPageAt(exchange.url);
-  });
+  const exchange = useClientServer();
 
   it('creates a key pair on first connect and signs in to the account of its address', async () => {
     const session = useSessionStore();
@@ -251,19 +240,7 @@ describe('useSessionStore with the browser key wallet', () => {
 });
 
 describe('useSessionStore with a wallet from before signed sign-in', () => {
-  let exchange: ClientServer;
-
-  beforeAll(async () => {
-    exchange = await startClientServer();
-  });
-  afterAll(async () => {
-    stopLiveUpdates();
-    await exchange?.stop();
-  });
-  beforeEach(() => {
-    freshPinia();
-    pointPageAt(exchange.url);
-  });
+  const exchange = useClientServer();
 
   it('signs a returning address-only visitor in to their existing account in demo mode', async () => {
     const old = await loginNewUser(exchange.url);
@@ -396,19 +373,7 @@ describe('useSessionStore with an Ethereum wallet (Sign-In with Ethereum)', () =
 });
 
 describe('useSessionStore session control', () => {
-  let exchange: ClientServer;
-
-  beforeAll(async () => {
-    exchange = await startClientServer();
-  });
-  afterAll(async () => {
-    stopLiveUpdates();
-    await exchange?.stop();
-  });
-  beforeEach(() => {
-    freshPinia();
-    pointPageAt(exchange.url);
-  });
+  const exchange = useClientServer();
 
   const FIREFOX_ON_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:128.0) Gecko/20100101 Firefox/128.0';
 

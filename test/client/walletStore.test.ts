@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useSessionStore } from '../../client/stores/session';
 import { HISTORY_PAGE_SIZE, useWalletStore } from '../../client/stores/wallet';
 import { createTestDatabase } from '../support/databases.js';
-import { freshPinia, fundOverRest, pointPageAt, startClientServer, stopLiveUpdates, type ClientServer } from './harness';
+import { freshPinia, fundOverRest, startClientServer, stopLiveUpdates, useClientServer } from './harness';
 
 async function connectedStores() {
   const session = useSessionStore();
@@ -14,19 +14,7 @@ async function connectedStores() {
 }
 
 describe('useWalletStore against the real server', () => {
-  let exchange: ClientServer;
-
-  beforeAll(async () => {
-    exchange = await startClientServer();
-  });
-  afterAll(async () => {
-    stopLiveUpdates();
-    await exchange?.stop();
-  });
-  beforeEach(() => {
-    freshPinia();
-    pointPageAt(exchange.url);
-  });
+  const exchange = useClientServer();
 
   it('loads a zero balance and an empty history for a new user', async () => {
     const { session, wallet } = await connectedStores();
