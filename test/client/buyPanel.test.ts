@@ -1,31 +1,19 @@
 // @vitest-environment happy-dom
-import type { Pinia } from 'pinia';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXCHANGE_ENV } from '../api/exchange.support.js';
 import { mountApp, valueOf, type MountedApp } from './buyHarness';
-import { freshPinia, pointPageAt, startClientServer, type ClientServer } from './harness';
+import { useClientServer } from './harness';
 
 describe('the Buy AITBC panel against the real server', () => {
-  let server: ClientServer;
-  let pinia: Pinia;
+  const server = useClientServer(EXCHANGE_ENV);
   let app: MountedApp | undefined;
 
   async function connectedApp(): Promise<MountedApp> {
-    app = mountApp(pinia);
+    app = mountApp(server.pinia);
     await app.connect();
     return app;
   }
 
-  beforeAll(async () => {
-    server = await startClientServer(EXCHANGE_ENV);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  beforeEach(() => {
-    pinia = freshPinia();
-    pointPageAt(server.url);
-  });
   afterEach(() => {
     app?.wrapper.unmount();
     app = undefined;

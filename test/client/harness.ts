@@ -49,8 +49,9 @@ export async function startClientServer(env: Record<string, string> = {}, databa
  * A describe's real server for store and component tests: started before its tests and stopped
  * after them, with a fresh Pinia and the page pointed at it before each test.
  */
-export function useClientServer(env: Record<string, string> = {}): { readonly url: string } {
+export function useClientServer(env: Record<string, string> = {}): { readonly url: string; readonly pinia: Pinia } {
   let exchange: ClientServer | undefined;
+  let pinia: Pinia | undefined;
   beforeAll(async () => {
     exchange = await startClientServer(env);
   });
@@ -59,12 +60,15 @@ export function useClientServer(env: Record<string, string> = {}): { readonly ur
     await exchange?.stop();
   });
   beforeEach(() => {
-    freshPinia();
+    pinia = freshPinia();
     pointPageAt(exchange!.url);
   });
   return {
     get url() {
       return exchange!.url;
+    },
+    get pinia() {
+      return pinia!;
     },
   };
 }

@@ -1,12 +1,11 @@
 // @vitest-environment happy-dom
 import type { DOMWrapper } from '@vue/test-utils';
-import type { Pinia } from 'pinia';
 import { create as encodeQr } from 'qrcode';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useExchangeStore } from '../../client/stores/exchange';
 import { confirm, EXCHANGE_ENV } from '../api/exchange.support.js';
 import { mountApp, valueOf, type MountedApp } from './buyHarness';
-import { freshPinia, pointPageAt, startClientServer, type ClientServer } from './harness';
+import { freshPinia, pointPageAt, startClientServer, type ClientServer, useClientServer } from './harness';
 
 const QUIET_ZONE = 4;
 
@@ -26,13 +25,12 @@ function secondsOf(countdown: string): number {
 }
 
 describe('the payment dialog against the real server', () => {
-  let server: ClientServer;
-  let pinia: Pinia;
+  const server = useClientServer(EXCHANGE_ENV);
   let app: MountedApp | undefined;
 
   /** Connects, types an AITBC amount, clicks Buy and waits for the dialog. */
   async function buy(aitbc: string): Promise<MountedApp> {
-    app = mountApp(pinia);
+    app = mountApp(server.pinia);
     await app.connect();
     await app.type('buy-aitbc-input', aitbc);
     await app.byTestId('buy-submit').trigger('click');
@@ -41,16 +39,6 @@ describe('the payment dialog against the real server', () => {
     return opened;
   }
 
-  beforeAll(async () => {
-    server = await startClientServer(EXCHANGE_ENV);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-  beforeEach(() => {
-    pinia = freshPinia();
-    pointPageAt(server.url);
-  });
   afterEach(() => {
     app?.wrapper.unmount();
     app = undefined;
@@ -58,7 +46,7 @@ describe('the payment dialog against the real server', () => {
 
   it('shows the payment address and the exact BTC amount to send', async () => {
     const { textOf } = await buy('1000');
-    const payment = useExchangeStore(pinia).payment!;
+    const payment = useExchangeStore(server.pinia).payment!;
 
     expect(textOf('payment-address')).toBe(payment.payment_address);
     expect(payment.payment_address).toMatch(/^(tb1|bc1)[a-z0-9]{20,}$/);
@@ -71,7 +59,7 @@ describe('the payment dialog against the real server', () => {
 
   it('draws a QR code of the BIP-21 payment URI, generated on the page', async () => {
     const { byTestId } = await buy('1000');
-    const payment = useExchangeStore(pinia).payment!;
+    const payment = useExchangeStore(server.pinia).payment!;
     expect(payment.payment_uri).toBe(`bitcoin:${payment.payment_address}?amount=0.01`);
 
     const svg = byTestId('payment-qr');
@@ -95,7 +83,7 @@ describe('the payment dialog against the real server', () => {
 
   it('offers to open the payment in a wallet app through the same URI', async () => {
     const { wrapper } = await buy('1000');
-    const payment = useExchangeStore(pinia).payment!;
+    const payment = useExchangeStore(server.pinia).payment!;
 
     expect(wrapper.find('a.payment-open-wallet').attributes('href')).toBe(payment.payment_uri);
   });
@@ -144,7 +132,7 @@ describe('the payment dialog against the real server', () => {
 
   it('closes with Escape while pending, and shows the waiting payment again on request', async () => {
     const current = await buy('1000');
-    const paymentId = useExchangeStore(pinia).payment!.payment_id;
+    const paymentId = useExchangeStore(server.pinia).payment!.payment_id;
 
     await current.byTestId('payment-dialog').trigger('keydown', { key: 'Escape' });
     expect(current.byTestId('payment-dialog').exists()).toBe(false);
@@ -153,12 +141,12 @@ describe('the payment dialog against the real server', () => {
     await current.byTestId('buy-pending').find('button').trigger('click');
 
     expect(current.byTestId('payment-dialog').exists()).toBe(true);
-    expect(useExchangeStore(pinia).payment!.payment_id).toBe(paymentId);
+    expect(useExchangeStore(server.pinia).payment!.payment_id).toBe(paymentId);
   });
 
   it('turns Confirmed when the wallet store sees the purchase complete (payment made elsewhere)', async () => {
     const current = await buy('250');
-    const payment = useExchangeStore(pinia).payment!;
+    const payment = useExchangeStore(server.pinia).payment!;
 
     // The payment processor's webhook confirms it; the history learns of it live, or on refresh.
     await confirm(server.url, payment);
@@ -171,7 +159,7 @@ describe('the payment dialog against the real server', () => {
 
   it('shows no Simulate payment button when the exchange does not offer simulation', async () => {
     const current = await buy('1000');
-    const exchange = useExchangeStore(pinia);
+    const exchange = useExchangeStore(server.pinia);
 
     exchange.rates = { ...exchange.rates!, simulation_enabled: false };
     await current.wrapper.vm.$nextTick();
@@ -182,7 +170,7 @@ describe('the payment dialog against the real server', () => {
 
   it('reads the status again when Check status is clicked', async () => {
     const current = await buy('1000');
-    await confirm(server.url, useExchangeStore(pinia).payment!);
+    await confirm(server.url, useExchangeStore(server.pinia).payment!);
 
     await current.byTestId('refresh-payment').trigger('click');
 

@@ -26,7 +26,7 @@ export const LAST_WALLET_STORAGE_KEY = 'aitbc.lastWallet';
  * other end-to-end files may rebuild (and empty) while they run, so the page files come from this
  * build through the browser's routing; every API call and the live stream go to the real server.
  */
-function buildClientInto(outDir: string): void {
+export function buildClientInto(outDir: string): void {
   // Each build has an output folder of its own, so Vite's one-build-per-project lock is not needed
   // (and would fail a test whose build happens to overlap another file's).
   const args = ['build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir', '--bypass-lock'];
@@ -34,6 +34,21 @@ function buildClientInto(outDir: string): void {
   if (!existsSync(join(outDir, 'index.html'))) throw new Error('vite build produced no index.html');
 }
 
+
+/** A Playwright route handler answering page requests with the files of a client build. */
+export function builtFileServer(buildDir: string): (route: Route) => Promise<void> {
+  return (route) => {
+    const { pathname } = new URL(route.request().url());
+    const relative = normalize(pathname === '/' ? 'index.html' : pathname.slice(1));
+    const file = join(buildDir, relative);
+    if (relative.startsWith('..') || !existsSync(file)) return route.fulfill({ status: 404, body: 'Not found' });
+    return route.fulfill({
+      status: 200,
+      body: readFileSync(file),
+      headers: { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' },
+    });
+  };
+}
 
 export interface BrowserExchange {
   /** `http://127.0.0.1:<port>`: the page's origin and the server's PUBLIC_ORIGIN. */
@@ -69,17 +84,7 @@ export async function startBrowserExchange(env: Record<string, string> = {}): Pr
   });
   const pageErrors: string[] = [];
 
-  function serveBuiltFile(route: Route): Promise<void> {
-    const { pathname } = new URL(route.request().url());
-    const relative = normalize(pathname === '/' ? 'index.html' : pathname.slice(1));
-    const file = join(buildDir, relative);
-    if (relative.startsWith('..') || !existsSync(file)) return route.fulfill({ status: 404, body: 'Not found' });
-    return route.fulfill({
-      status: 200,
-      body: readFileSync(file),
-      headers: { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' },
-    });
-  }
+  const serveBuiltFile = builtFileServer(buildDir);
 
   return {
     url: origin,

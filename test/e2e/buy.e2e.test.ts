@@ -1,13 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { freePort } from '../support/process.js';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page, type Route } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestServer, type RunningServer } from '../support/server.js';
+import { buildClientInto, builtFileServer } from './browserHarness.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -16,27 +16,6 @@ const CHROMIUM = '/usr/bin/chromium';
  * otherwise into a temporary folder, so a test run leaves the committed picture alone.
  */
 const README_SCREENSHOT = join(repoRoot, 'docs', 'buy-screen.png');
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-/**
- * Builds the client into a folder of this test's own. The server serves client/dist, which other
- * end-to-end files rebuild (and empty) while they start; this test's page files come from its own
- * build instead, through the browser's routing, while every API call goes to the real server.
- */
-function buildClientInto(outDir: string): void {
-  execFileSync(join(repoRoot, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('vite build produced no index.html');
-}
-
 
 const API_PATH = /^\/(trpc|api|healthz)(\/|$)/;
 
@@ -52,18 +31,6 @@ describe('buying AITBC with Bitcoin in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   const text = async (testId: string) => (await page.getByTestId(testId).innerText()).replace(/\s+/g, ' ').trim();
-
-  function serveBuiltFile(route: Route): Promise<void> {
-    const { pathname } = new URL(route.request().url());
-    const relative = normalize(pathname === '/' ? 'index.html' : pathname.slice(1));
-    const file = join(buildDir, relative);
-    if (relative.startsWith('..') || !existsSync(file)) return route.fulfill({ status: 404, body: 'Not found' });
-    return route.fulfill({
-      status: 200,
-      body: readFileSync(file),
-      headers: { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' },
-    });
-  }
 
   /** Fails unless the page fits the viewport's width (no sideways scrolling). */
   async function expectNoSidewaysScroll(): Promise<void> {
@@ -89,7 +56,7 @@ describe('buying AITBC with Bitcoin in headless Chromium', () => {
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const origin = new URL(server.url).origin;
-    await context.route((url) => url.origin === origin && !API_PATH.test(url.pathname), serveBuiltFile);
+    await context.route((url) => url.origin === origin && !API_PATH.test(url.pathname), builtFileServer(buildDir));
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
