@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { formatSummary, summariseProfile } from './cpuprofile.js';
 import { benchEndpoints } from './endpoints.js';
 import { CONNECTIONS } from './measure.js';
-import { startServer, type ServerKind } from './servers.js';
+import { buildServer, startServer, type ServerKind } from './servers.js';
 import { log, prepareDatabase, serverEnv } from './setup.js';
 
 /**
@@ -24,6 +24,7 @@ const only = process.env.BENCH_ENDPOINTS ?? '';
 const kind: ServerKind = process.env.BENCH_PROFILE_SERVER === 'reference' ? 'reference' : 'ours';
 
 async function main(): Promise<void> {
+  buildServer();
   const { databaseUrl, data } = await prepareDatabase();
   for (const endpoint of benchEndpoints(data).filter((e) => e.name.includes(only))) {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-prof-'));
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     const loadFromMs = performance.now() - spawned;
     const result = await autocannon({ ...endpoint.load(server.url), connections: CONNECTIONS, duration: seconds });
     await server.stop();
-    // tsx's loader thread writes a profile too: the main thread's is CPU.<date>.<time>.<pid>.0.<n>.cpuprofile.
+    // A worker thread (the reference's tsx loader) writes a profile too: the main thread's is CPU.<date>.<time>.<pid>.0.<n>.cpuprofile.
     const file = join(dir, readdirSync(dir).find((name) => /\.\d+\.0\.\d+\.cpuprofile$/.test(name))!);
     log(`${kind} ${endpoint.name}: ${(result.requests.total / result.duration).toFixed(0)} req/s under the profiler; ${file}`);
     console.log(`\n## ${kind}, ${endpoint.name}: ${result.requests.total} requests\n`);

@@ -1,13 +1,30 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export type ServerKind = 'ours' | 'reference';
 
-/** How each server is started: ours by its normal start path, the reference beside it. */
-const ENTRY_POINTS: Record<ServerKind, string> = {
-  ours: 'server/index.ts',
-  reference: 'bench/reference.ts',
-};
+/**
+ * Ours runs exactly as `npm start` runs it after building: package.json's `serve` script (node,
+ * its flags and dist/server/index.js), spawned directly so the measured pid is the server's own.
+ */
+function servingCommand(): string[] {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [program, ...args] = scripts.serve.trim().split(/\s+/);
+  if (program !== 'node') throw new Error(`package.json's serve script must start with node: ${scripts.serve}`);
+  return args;
+}
+
+/** Compiles the server into dist/ as `npm start` does. */
+export function buildServer(): void {
+  const build = spawnSync('npm', ['run', 'build:server', '--silent'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build:server failed');
+}
+
+function commandOf(kind: ServerKind, nodeArgs: string[]): string[] {
+  if (kind === 'reference') return [...nodeArgs, '--import', 'tsx', 'bench/reference.ts'];
+  return [...nodeArgs, ...servingCommand()];
+}
 
 export interface RunningServer {
   kind: ServerKind;
@@ -51,8 +68,8 @@ function stopper(child: ChildProcess, exited: Promise<void>) {
 }
 
 /**
- * Spawns `node [nodeArgs] --import tsx <entry>` with the benchmark's environment and waits until
- * /healthz answers 200, polling every 10 ms so the cold start is measured closely.
+ * Spawns the server (node [nodeArgs] …) with the benchmark's environment and waits until /healthz
+ * answers 200, polling every 10 ms so the cold start is measured closely.
  */
 export async function startServer(
   kind: ServerKind,
@@ -61,7 +78,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ENTRY_POINTS[kind]], {
+  const child = spawn(process.execPath, commandOf(kind, nodeArgs), {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'pipe'],
   });

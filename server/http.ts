@@ -1,8 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { App } from './app.js';
 import { createContextFactory } from './context.js';
@@ -10,6 +9,7 @@ import { createDb, migrateToLatest, pingDb } from './db.js';
 import { serveDocs } from './docs.js';
 import type { Config } from './env.js';
 import { createLogger, type Logger } from './logger.js';
+import { projectRoot } from './projectRoot.js';
 import { createRedis } from './redis.js';
 import { EventHub } from './services/eventHub.js';
 import { createSigninLimits } from './services/rateLimits.js';
@@ -23,7 +23,7 @@ import { startHousekeeping } from './services/housekeeping.js';
 import { appRouter } from './routers/_app.js';
 import { sendStaticFile } from './staticFiles.js';
 
-const clientRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'client', 'dist');
+const clientRoot = join(projectRoot, 'client', 'dist');
 
 const CORS_HEADERS = 'Content-Type, X-Session-Token, Authorization, X-Webhook-Signature, Last-Event-ID';
 
