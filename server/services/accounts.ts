@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { selectRows } from '../db.js';
+import { runStatement, selectRows } from '../db.js';
 import { isRetryableConflict, isUniqueViolation } from '../dbErrors.js';
 import { User } from '../models/User.js';
 import { Wallet } from '../models/Wallet.js';
@@ -113,13 +113,16 @@ export async function recordLogin(db: Knex, userId: string): Promise<string> {
   return now;
 }
 
+const RECORD_ADDRESS_ONLY_LOGIN_SQL = `
+  UPDATE users SET last_login = ?
+   WHERE id = ? AND EXISTS (SELECT 1 FROM wallets WHERE id = ? AND key_proven_at IS NULL)`;
+
 /**
  * Stamps last_login for an address-only login, but only while the wallet has still not proven
  * its key; false means a signed login claimed the wallet meanwhile. One statement instead of a
  * re-read followed by the update.
  */
 export async function recordAddressOnlyLogin(db: Knex, account: { userId: string; walletId: string }): Promise<boolean> {
-  const stillUnproven = Wallet.query(db).where('id', account.walletId).whereNull('key_proven_at');
-  const changed = await User.query(db).patch({ last_login: nowDbTime() }).where('id', account.userId).whereExists(stillUnproven);
+  const changed = await runStatement(db, RECORD_ADDRESS_ONLY_LOGIN_SQL, [nowDbTime(), account.userId, account.walletId]);
   return changed === 1;
 }

@@ -1,8 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { UserStatus } from '../../shared/schemas/users.js';
-import { selectRows } from '../db.js';
-import { isMysql } from '../db.js';
+import { isMysql, runStatement, selectRows } from '../db.js';
 import { Session } from '../models/Session.js';
 import { dbTimeAfterSeconds, nowDbTime, toDbTime, toIsoTime } from '../time.js';
 
@@ -20,6 +19,11 @@ export interface IssuedSession {
   expiresAt: string;
 }
 
+/** Every login runs it, so it is a prepared statement rather than built per call. */
+const INSERT_SESSION_SQL = `
+  INSERT INTO sessions (id, user_id, token_hash, created_at, last_used_at, expires_at, revoked_at, user_agent, ip)
+  VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`;
+
 /** A new session: 256 random bits returned once as base64url; only the SHA-256 is stored. */
 export async function issueSession(
   db: Knex,
@@ -35,11 +39,12 @@ export async function issueSession(
     created_at: now,
     last_used_at: now,
     expires_at: dbTimeAfterSeconds(opts.ttlSeconds),
-    revoked_at: null,
     user_agent: opts.userAgent,
     ip: opts.ip,
   };
-  await Session.query(db).insert(session);
+  await runStatement(db, INSERT_SESSION_SQL, [
+    session.id, session.user_id, session.token_hash, session.created_at, session.last_used_at, session.expires_at, session.user_agent, session.ip,
+  ]);
   return { id: session.id, token, expiresAt: session.expires_at };
 }
 
