@@ -4,7 +4,8 @@
  * whatever the server's TZ.
  */
 export function toDbTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  const iso = date.toISOString(); // 2026-12-03T15:45:21.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 export function nowDbTime(): string {

@@ -54,12 +54,47 @@ class DeadlineExceeded extends Error {
   code = 'ETIMEDOUT';
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`No answer from the database within ${ms} ms`)), ms);
+interface PendingWork {
+  due: number;
+  fail(err: Error): void;
+}
+
+/** Work still running, checked by one sweep timer instead of a timer per request. */
+const pendingWork = new Set<PendingWork>();
+const DEADLINE_SWEEP_MS = 250;
+let deadlineSweep: NodeJS.Timeout | null = null;
+
+function sweepDeadlines(): void {
+  const now = Date.now();
+  for (const work of pendingWork) {
+    if (work.due <= now) {
+      pendingWork.delete(work);
+      work.fail(new DeadlineExceeded(`No answer from the database within ${REQUEST_DEADLINE_MS} ms`));
+    }
+  }
+  if (pendingWork.size === 0 && deadlineSweep) {
+    clearInterval(deadlineSweep);
+    deadlineSweep = null;
+  }
+}
+
+/** `work`, or DeadlineExceeded once REQUEST_DEADLINE_MS have passed without it settling (give or take a sweep). */
+function withDeadline<T>(work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const pending: PendingWork = { due: Date.now() + REQUEST_DEADLINE_MS, fail: reject };
+    pendingWork.add(pending);
+    deadlineSweep ??= setInterval(sweepDeadlines, DEADLINE_SWEEP_MS).unref();
+    work.then(
+      (value) => {
+        pendingWork.delete(pending);
+        resolve(value);
+      },
+      (err: unknown) => {
+        pendingWork.delete(pending);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The contract's code for a database failure, or null for an error that is not one. */
@@ -90,7 +125,7 @@ async function guardDatabase<R extends { ok: boolean; error?: TRPCError }>(
 ): Promise<R> {
   let result: R;
   try {
-    result = await (type === 'subscription' ? work() : withDeadline(work(), REQUEST_DEADLINE_MS));
+    result = await (type === 'subscription' ? work() : withDeadline(work()));
   } catch (err) {
     if (err instanceof DeadlineExceeded) {
       ctx.log.error({ path, timeout_ms: REQUEST_DEADLINE_MS }, 'database did not answer in time');
