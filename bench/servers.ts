@@ -5,13 +5,15 @@ import { createServer } from 'node:net';
 export type ServerKind = 'ours' | 'reference';
 
 /**
- * Ours runs exactly as `npm start` runs it after building: package.json's `serve` script (node,
- * its flags and dist/server/index.js), spawned directly so the measured pid is the server's own.
+ * Ours runs exactly as `npm start` runs it after building: the node command at the end of
+ * package.json's `start` script (its flags and dist/server/index.js), spawned directly so the
+ * measured pid is the server's own.
  */
 function servingCommand(): string[] {
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const [program, ...args] = scripts.serve.trim().split(/\s+/);
-  if (program !== 'node') throw new Error(`package.json's serve script must start with node: ${scripts.serve}`);
+  const command = scripts.start.split('&&').at(-1)!.trim();
+  const [program, ...args] = command.split(/\s+/);
+  if (program !== 'node') throw new Error(`package.json's start script must end with a node command: ${scripts.start}`);
   return args;
 }
 
