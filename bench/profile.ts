@@ -5,7 +5,8 @@ import autocannon from 'autocannon';
 import { formatSummary, summariseProfile } from './cpuprofile.js';
 import { benchEndpoints } from './endpoints.js';
 import { CONNECTIONS } from './measure.js';
-import { buildServer, startServer, type ServerKind } from './servers.js';
+import { buildServer } from '../scripts/serverBuild.js';
+import { startServer, type ServerKind } from './servers.js';
 import { log, prepareDatabase, serverEnv } from './setup.js';
 
 /**
@@ -24,7 +25,7 @@ const only = process.env.BENCH_ENDPOINTS ?? '';
 const kind: ServerKind = process.env.BENCH_PROFILE_SERVER === 'reference' ? 'reference' : 'ours';
 
 async function main(): Promise<void> {
-  buildServer();
+  await buildServer('dist');
   const { databaseUrl, data } = await prepareDatabase();
   for (const endpoint of benchEndpoints(data).filter((e) => e.name.includes(only))) {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-prof-'));

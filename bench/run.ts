@@ -7,7 +7,8 @@ import { benchEndpoints, shapeOf, type Endpoint } from './endpoints.js';
 import { CONNECTIONS, measureEndpoint, type Sample } from './measure.js';
 import { findDatabasePid, sampleRss } from './procfs.js';
 import { endpointTable, median, medianSample, targetTable, type EndpointMedians, type Target } from './report.js';
-import { buildServer, startServer, type ServerKind } from './servers.js';
+import { buildServer } from '../scripts/serverBuild.js';
+import { startServer, type ServerKind } from './servers.js';
 import { log, prepareDatabase, serverEnv } from './setup.js';
 
 /**
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
   log('building the client to measure its JS size');
   const clientGzip = clientJsGzipBytes();
   log('compiling the server into dist/ as npm start does');
-  buildServer();
+  await buildServer('dist');
   const { databaseUrl, data } = await prepareDatabase();
   const endpoints = benchEndpoints(data);
   const dbPid = findDatabasePid();

@@ -1,31 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { startNodeArgs } from '../scripts/serverBuild.js';
 
 export type ServerKind = 'ours' | 'reference';
 
 /**
- * Ours runs exactly as `npm start` runs it after building: the node command at the end of
- * package.json's `start` script (its flags and dist/server/index.js), spawned directly so the
- * measured pid is the server's own.
+ * Ours: the node command that ends `npm start` (its flags and dist/server/index.js, built first),
+ * spawned directly so the measured pid is the server's own. The reference runs from source.
  */
-function servingCommand(): string[] {
-  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const command = scripts.start.split('&&').at(-1)!.trim();
-  const [program, ...args] = command.split(/\s+/);
-  if (program !== 'node') throw new Error(`package.json's start script must end with a node command: ${scripts.start}`);
-  return args;
-}
-
-/** Compiles the server into dist/ as `npm start` does. */
-export function buildServer(): void {
-  const build = spawnSync('npm', ['run', 'build:server', '--silent'], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build:server failed');
-}
-
 function commandOf(kind: ServerKind, nodeArgs: string[]): string[] {
   if (kind === 'reference') return [...nodeArgs, '--import', 'tsx', 'bench/reference.ts'];
-  return [...nodeArgs, ...servingCommand()];
+  return [...nodeArgs, ...startNodeArgs()];
 }
 
 export interface RunningServer {

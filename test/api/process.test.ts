@@ -1,16 +1,33 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_TIME, NO_SIGNIN_LIMITS, freePort } from '../support/apiSuite.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 import { api, loginNewUser } from '../support/http.js';
 import { createDb } from '../../server/db.js';
+import { migrationSource } from '../../migrations/source.js';
+import { buildServer, startNodeArgs } from '../../scripts/serverBuild.js';
 
 /**
- * The server as `npm start` runs it: its own process, configured only by the environment,
- * here in a time zone far from UTC (UTC+14) to show that no local time leaks anywhere.
+ * The server as `npm start` runs it: compiled to JavaScript (as `npm run build:server` does, into
+ * a scratch folder), started by node with the start script's flags, configured only by the
+ * environment, here in a time zone far from UTC (UTC+14) to show that no local time leaks anywhere.
  */
-describe.each(dialects)('the server process (server/index.ts) on %s', (dialect) => {
+const buildDir = join('.vitest-tmp', `server-build-${process.pid}`);
+
+beforeAll(() => buildServer(buildDir));
+afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
+
+/** `npm start`'s node arguments, with the compiled entry point taken from `buildDir`. */
+function nodeArgs(): string[] {
+  const args = startNodeArgs();
+  expect(args.at(-1)).toBe('dist/server/index.js');
+  return [...args.slice(0, -1), join(buildDir, 'server', 'index.js')];
+}
+
+describe.each(dialects)('the server process as npm start runs it (compiled, with its node flags) on %s', (dialect) => {
   let database: TestDatabase;
   let child: ChildProcess;
   let url: string;
@@ -20,7 +37,7 @@ describe.each(dialects)('the server process (server/index.ts) on %s', (dialect) 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    child = spawn(process.execPath, nodeArgs(), {
       env: { ...process.env, ...NO_SIGNIN_LIMITS, TZ: 'Pacific/Kiritimati', PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,6 +61,18 @@ describe.each(dialects)('the server process (server/index.ts) on %s', (dialect) 
 
   it('answers /healthz once it says it is listening', async () => {
     expect((await api(url, 'GET', '/healthz')).body).toEqual({ status: 'ok', database: 'ok' });
+  });
+
+  it('applied, from its compiled copies, exactly the migrations the sources hold', async () => {
+    const db = createDb(database.url);
+    try {
+      const [completed, pending] = (await db.migrate.list({ migrationSource })) as [{ name: string }[], string[]];
+      expect(pending).toEqual([]);
+      expect(completed.map((m) => m.name)).toEqual(await migrationSource.getMigrations([]).then((names) => names.map((n) => migrationSource.getMigrationName(n))));
+      expect(completed.length).toBeGreaterThan(5);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('reports times in UTC although its TZ is UTC+14', async () => {
