@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
+import { runStatement, selectRows } from '../../server/db.js';
 import { DB_TIME, useApiServer } from '../support/apiSuite.js';
 import { dialects } from '../support/databases.js';
 import { api, loginNewUser } from '../support/http.js';
@@ -118,5 +120,33 @@ describe.each(dialects)('database rows written through the API on %s', (dialect)
       amount: '1.00000000', fee: '0.00000000', description: null, created_at: now, confirmed_at: now,
     };
     await expect(suite.db('transactions').insert(orphan)).rejects.toThrow();
+  });
+});
+
+describe.each(dialects)('plain SQL helpers (selectRows, runStatement) on %s', (dialect) => {
+  const suite = useApiServer(dialect);
+
+  it('run inside the transaction they are given, and roll back with it', async () => {
+    const { userId } = await loginNewUser(suite.url);
+    await suite.db
+      .transaction(async (trx) => {
+        expect(await runStatement(trx, 'UPDATE users SET username = ? WHERE id = ?', ['renamed_in_trx', userId])).toBe(1);
+        const [row] = await selectRows<{ username: string }>(trx, 'SELECT username FROM users WHERE id = ?', [userId]);
+        expect(row.username).toBe('renamed_in_trx');
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const [after] = await selectRows<{ username: string }>(suite.db, 'SELECT username FROM users WHERE id = ?', [userId]);
+    expect(after.username).not.toBe('renamed_in_trx');
+  });
+
+  it('refuse a transaction that has already ended instead of running on a connection back in the pool', async () => {
+    const { userId } = await loginNewUser(suite.url);
+    let ended: Knex.Transaction | undefined;
+    await suite.db.transaction(async (trx) => {
+      ended = trx;
+    });
+    await expect(runStatement(ended!, 'UPDATE users SET username = ? WHERE id = ?', ['after_commit', userId])).rejects.toThrow(/already complete/);
+    await expect(selectRows(ended!, 'SELECT 1 AS one', [])).rejects.toThrow(/already complete/);
   });
 });
