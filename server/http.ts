@@ -18,7 +18,7 @@ import { sendError, sendJson } from './responses.js';
 import { trpcResponseMeta } from './responseMeta.js';
 import { createRestHandler } from './rest.js';
 import { MAX_BODY_BYTES } from './requestBody.js';
-import { prepareTrpcBody, refuseUnauthenticatedStream } from './trpcRequests.js';
+import { prepareTrpcBody, refuseUnusableStream } from './trpcRequests.js';
 import { startHousekeeping } from './services/housekeeping.js';
 import { appRouter } from './routers/_app.js';
 import { sendStaticFile } from './staticFiles.js';
@@ -109,7 +109,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     }
     if (path.startsWith('/api/')) return restHandler(req, res, url.slice('/api'.length));
     if (path.startsWith('/trpc/')) {
-      if (path === '/trpc/users.events' && (await refuseUnauthenticatedStream(db, req, res))) return;
+      if (path === '/trpc/users.events' && (await refuseUnusableStream(db, req, res))) return;
       if (!(await prepareTrpcBody(req, res))) return;
       return trpcHandler(req, res);
     }

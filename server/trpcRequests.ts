@@ -5,7 +5,8 @@ import { quoteInexactNumbers } from './jsonNumbers.js';
 import { MAX_BODY_BYTES, readBody } from './requestBody.js';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { sendError, sendJson } from './responses.js';
-import { authenticate } from './services/sessions.js';
+import { authenticate, type Authenticated } from './services/sessions.js';
+import { isDatabaseUnavailable } from './dbErrors.js';
 
 /**
  * Prepares a tRPC POST for the standalone adapter: the body is read here (64 KiB limit) and
@@ -39,12 +40,31 @@ export async function prepareTrpcBody(req: IncomingMessage, res: ServerResponse)
 }
 
 /**
- * The live-event stream answers 401 like any other call when the session header is missing or
- * dead, instead of an SSE stream that carries only an error event.
+ * The live-event stream answers like any other call when it cannot start — 401 without a live
+ * session, 403 for an account that is not active, 503 when the database is down — instead of an
+ * SSE stream that carries only an error event. Returns true when the request was answered.
  */
-export async function refuseUnauthenticatedStream(db: Db, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function refuseUnusableStream(db: Db, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const token = readToken(req);
-  if (token && (await authenticate(db, token))) return false;
-  sendError(res, 401, 'UNAUTHORIZED', 'Sign in first: send your session token in the X-Session-Token header.');
-  return true;
+  if (!token) {
+    sendError(res, 401, 'UNAUTHORIZED', 'Sign in first: send your session token in the X-Session-Token header.');
+    return true;
+  }
+  let auth: Authenticated | null;
+  try {
+    auth = await authenticate(db, token);
+  } catch (err) {
+    if (!isDatabaseUnavailable(err)) throw err;
+    sendError(res, 503, 'SERVICE_UNAVAILABLE', 'The database is unavailable right now. Please try again shortly.');
+    return true;
+  }
+  if (!auth) {
+    sendError(res, 401, 'UNAUTHORIZED', 'Your session has expired or was ended. Please sign in again.');
+    return true;
+  }
+  if (auth.user.status !== 'active') {
+    sendError(res, 403, 'FORBIDDEN', `This account is ${auth.user.status}.`);
+    return true;
+  }
+  return false;
 }

@@ -85,6 +85,11 @@ describe.runIf(process.env.TEST_MYSQL_URL)('database outage on mysql', () => {
       expect(trpcErrorCode(res.body)).toBe('SERVICE_UNAVAILABLE');
     });
 
+    it('answers a live-event subscription with 503 SERVICE_UNAVAILABLE JSON', async () => {
+      const res = await api(server.url, 'GET', '/trpc/users.events', { token: session.token });
+      expectRestError(res, 503, 'SERVICE_UNAVAILABLE');
+    });
+
     it('says nothing about the driver or the SQL in the 503 body', async () => {
       const res = await api(server.url, 'GET', `/api/users/${session.userId}/transactions`, { token: session.token });
       const text = JSON.stringify(res.body);

@@ -3,6 +3,7 @@ import { createTestDatabase, dialects, type TestDatabase } from '../support/data
 import { api, loginNewUser } from '../support/http.js';
 import { startTestServer, type RunningServer } from '../support/server.js';
 import { openSse } from '../support/sse.js';
+import { createDb } from '../../server/db.js';
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,6 +70,25 @@ describe.each(dialects)('live events (users.events) on %s', (dialect) => {
     expect(viaUrl.dataMessages()).toHaveLength(0);
     anonymous.close();
     viaUrl.close();
+  });
+
+  it('answers a stream that cannot start like any other call: 401 for an ended session, 403 for a suspended account', async () => {
+    const ended = await loginNewUser(server.url);
+    await api(server.url, 'POST', '/api/users/logout', { token: ended.token });
+    const afterLogout = await api(server.url, 'GET', '/trpc/users.events', { token: ended.token });
+    expect(afterLogout.status).toBe(401);
+    expect(afterLogout.body).toEqual({ code: 'UNAUTHORIZED', message: expect.stringMatching(/expired or was ended/) });
+
+    const suspended = await loginNewUser(server.url);
+    const db = createDb(database.url);
+    try {
+      await db('users').where({ id: suspended.userId }).update({ status: 'suspended' });
+    } finally {
+      await db.destroy();
+    }
+    const refused = await api(server.url, 'GET', '/trpc/users.events', { token: suspended.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'This account is suspended.' });
   });
 
   it('ends the stream when the session logs out', async () => {
