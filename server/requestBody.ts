@@ -21,6 +21,7 @@ export async function readBody(req: IncomingMessage): Promise<BodyResult> {
 
 /** JSON.parse that keeps numbers a double cannot hold exactly as their text (see jsonNumbers.ts). */
 export function parseJsonExactly(text: string): unknown {
-  JSON.parse(text); // throws on malformed JSON before the text is rewritten
-  return JSON.parse(quoteInexactNumbers(text));
+  const parsed: unknown = JSON.parse(text); // throws on malformed JSON before the text is rewritten
+  const quoted = quoteInexactNumbers(text);
+  return quoted === text ? parsed : JSON.parse(quoted);
 }
