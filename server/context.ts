@@ -45,8 +45,15 @@ export function clientIp(req: AnyRequest, trustProxy: boolean): string {
 }
 
 export function createContextFactory(app: App) {
+  // App's fields are listed, not spread: on Node 20, `{ ...app, more }` costs microseconds a
+  // request (V8 leaves its fast object-clone path when properties follow a spread).
   return ({ req, rawBody }: { req: AnyRequest; rawBody?: string | null }): Context => ({
-    ...app,
+    config: app.config,
+    db: app.db,
+    log: app.log,
+    signinLimits: app.signinLimits,
+    events: app.events,
+    redis: app.redis,
     token: readToken(req),
     ip: clientIp(req, app.config.trustProxy),
     userAgent: header(req, 'user-agent')?.slice(0, 255) ?? null,

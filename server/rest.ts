@@ -195,7 +195,7 @@ export function createRestHandler(app: App) {
       reply = errorReply(new TRPCError({ code: 'NOT_FOUND', message: 'Not found' }), null, undefined, undefined);
     } else {
       const fromRequest = method === 'GET' || method === 'DELETE' ? queryInput(url, found.route.arrayParams) : (parsed as object);
-      const input = found.route.takesInput ? { ...fromRequest, ...found.pathInput } : undefined;
+      const input = found.route.takesInput ? Object.assign({}, fromRequest, found.pathInput) : undefined;
       reply = await callRoute(found.route, input, () => createContext({ req, rawBody }));
     }
 

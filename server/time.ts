@@ -3,9 +3,13 @@
  * read with dateStrings, SQLite TEXT), so they compare and sort the same way everywhere
  * whatever the server's TZ.
  */
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/** Formatted field by field: Date#toISOString is several times slower on Node 20, and this runs on every request. */
 export function toDbTime(date: Date): string {
-  const iso = date.toISOString(); // 2026-12-03T15:45:21.123Z
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  const day = `${date.getUTCFullYear()}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}`;
+  return `${day} ${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}.${pad3(date.getUTCMilliseconds())}`;
 }
 
 export function nowDbTime(): string {
