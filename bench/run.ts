@@ -17,13 +17,15 @@ import { log, prepareDatabase, serverEnv } from './setup.js';
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_DATABASE (aitbc_bench),
  * BENCH_ROUNDS (4), BENCH_SECONDS (3 measured per endpoint), BENCH_WARMUP_REQUESTS (500 before each measurement),
- * BENCH_REUSE_DB=1 (keep the database seeded by the previous run).
+ * BENCH_REUSE_DB=1 (keep the database seeded by the previous run), BENCH_ENDPOINTS (only the
+ * endpoints whose names contain it, e.g. "balance", for a quick comparison while working).
  */
 
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 4),
   seconds: Number(process.env.BENCH_SECONDS ?? 3),
   warmupRequests: Number(process.env.BENCH_WARMUP_REQUESTS ?? 500),
+  only: process.env.BENCH_ENDPOINTS ?? '',
 };
 
 const TARGETS = {
@@ -121,16 +123,22 @@ function balanceTargets(name: string, { ours, reference }: Record<ServerKind, Sa
   ];
 }
 
+/** The targets of the endpoints measured (all of them unless BENCH_ENDPOINTS picked some). */
 function targets(medians: EndpointMedians, runs: Record<ServerKind, ServerRun[]>, clientGzip: number): Target[] {
-  const endpoint = (name: string) => medians.get(name)!;
-  const history = endpoint('history 1M rows').ours.p50Ms / endpoint('history 1k rows').ours.p50Ms;
-  const login = endpoint('login (returning user)');
+  const endpoint = (name: string) => medians.get(name);
+  const [restBalance, trpcBalance, history1k, history1m, login] = [
+    'balance REST', 'balance tRPC', 'history 1k rows', 'history 1M rows', 'login (returning user)',
+  ].map(endpoint);
   const peakRssMb = Math.max(...runs.ours.map((r) => Math.max(r.peakRssKb, r.hwmKb))) / 1024;
   return [
-    ...balanceTargets('balance REST', endpoint('balance REST')),
-    ...balanceTargets('balance tRPC', endpoint('balance tRPC')),
-    ratioTarget('history page p50 latency, 1M rows / 1k rows (ours)', history, TARGETS.historyLatencyRatio),
-    ratioTarget('login (returning user): requests/s, ours/ref', login.ours.requestsPerSecond / login.reference.requestsPerSecond, TARGETS.loginRpsRatio, true),
+    ...(restBalance ? balanceTargets('balance REST', restBalance) : []),
+    ...(trpcBalance ? balanceTargets('balance tRPC', trpcBalance) : []),
+    ...(history1k && history1m
+      ? [ratioTarget('history page p50 latency, 1M rows / 1k rows (ours)', history1m.ours.p50Ms / history1k.ours.p50Ms, TARGETS.historyLatencyRatio)]
+      : []),
+    ...(login
+      ? [ratioTarget('login (returning user): requests/s, ours/ref', login.ours.requestsPerSecond / login.reference.requestsPerSecond, TARGETS.loginRpsRatio, true)]
+      : []),
     ceilingTarget('server RSS, peak over the whole run (VmHWM)', peakRssMb, TARGETS.rssMb, 'MB'),
     ceilingTarget('cold start to healthy, migrated database (median)', median(runs.ours.map((r) => r.coldStartMs)), TARGETS.coldStartMs, 'ms'),
     ceilingTarget('built client JS, gzip total', clientGzip / 1000, TARGETS.clientGzipBytes / 1000, 'kB', 1),
@@ -153,7 +161,7 @@ async function main(): Promise<void> {
   log('compiling the server into dist/ as npm start does');
   await buildServer('dist');
   const { databaseUrl, data } = await prepareDatabase();
-  const endpoints = benchEndpoints(data);
+  const endpoints = benchEndpoints(data).filter((e) => e.name.includes(settings.only));
   const dbPid = findDatabasePid();
   if (!dbPid) log('no local mariadbd/mysqld process found: database CPU reads as 0');
 

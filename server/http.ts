@@ -19,6 +19,7 @@ import { trpcResponseMeta } from './responseMeta.js';
 import { createRestHandler } from './rest.js';
 import { MAX_BODY_BYTES } from './requestBody.js';
 import { prepareTrpcBody, refuseUnusableStream } from './trpcRequests.js';
+import { createDirectTrpcHandler, MAX_BATCH_SIZE } from './trpcDirectCalls.js';
 import { startHousekeeping } from './services/housekeeping.js';
 import { appRouter } from './routers/_app.js';
 import { sendStaticFile } from './staticFiles.js';
@@ -66,7 +67,17 @@ function handleCors(req: IncomingMessage, res: ServerResponse, allowedOrigin: st
   return true;
 }
 
-export function createServer(opts: { config: Config; log?: Logger }): ExchangeServer {
+export interface ServerOptions {
+  config: Config;
+  log?: Logger;
+  /**
+   * Answer plain tRPC calls without the adapter's Fetch round trip (trpcDirectCalls.ts); on
+   * unless a test compares the two.
+   */
+  directTrpcCalls?: boolean;
+}
+
+export function createServer(opts: ServerOptions): ExchangeServer {
   const { config } = opts;
   const log = opts.log ?? createLogger(config.logLevel);
   const db = createDb(config.databaseUrl, log);
@@ -81,9 +92,10 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     createContext: ({ req }) => createContext({ req }),
     maxBodySize: MAX_BODY_BYTES,
     // One request must not be able to run thousands of procedures.
-    maxBatchSize: 20,
+    maxBatchSize: MAX_BATCH_SIZE,
     responseMeta: trpcResponseMeta as never,
   });
+  const directTrpc = opts.directTrpcCalls === false ? null : createDirectTrpcHandler((req) => createContext({ req }));
   const restHandler = createRestHandler(app);
   const openApiJson = JSON.stringify(buildOpenApiDocument());
   let housekeeping: ReturnType<typeof startHousekeeping> | null = null;
@@ -111,6 +123,7 @@ export function createServer(opts: { config: Config; log?: Logger }): ExchangeSe
     if (path.startsWith('/trpc/')) {
       if (path === '/trpc/users.events' && (await refuseUnusableStream(db, req, res))) return;
       if (!(await prepareTrpcBody(req, res))) return;
+      if (directTrpc && (await directTrpc(req, res, url))) return;
       return trpcHandler(req, res);
     }
 

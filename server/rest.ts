@@ -21,7 +21,7 @@ import { createContextFactory, type Context } from './context.js';
 import { sendJson, sendError } from './responses.js';
 import { appRouter } from './routers/_app.js';
 import { trpcResponseMeta } from './responseMeta.js';
-import { createCallerFactory } from './trpc.js';
+import { callProcedure, procedureAt, type RouterProcedure } from './procedureCalls.js';
 import { MAX_BODY_BYTES, parseJsonExactly, readBody } from './requestBody.js';
 
 
@@ -47,6 +47,7 @@ interface RestRoute {
   pattern: RegExp;
   /** The procedure's path in the router, e.g. `users.balance`. */
   procedurePath: string;
+  procedure: RouterProcedure;
   type: 'query' | 'mutation';
   /** False for `z.void()` inputs: the procedure is called without input. */
   takesInput: boolean;
@@ -77,6 +78,7 @@ function restRoutes(): RestRoute[] {
       method: openapi.method,
       pattern: getPathRegExp(normalizePath(openapi.path)),
       procedurePath: path,
+      procedure: procedureAt(path)!,
       type,
       takesInput: !instanceofZodTypeLikeVoid(schema),
       arrayParams: isObject ? arrayParamsOf(schema) : [],
@@ -111,20 +113,12 @@ function metaHeaders(errors: TRPCError[]): Record<string, string> {
   return (trpcResponseMeta({ errors }) as { headers?: Record<string, string> }).headers ?? {};
 }
 
-const createCaller = createCallerFactory(appRouter);
-
-/** The caller's function for `users.balance` and the like. */
-function callerProcedure(ctx: Context, procedurePath: string): (input: unknown) => Promise<unknown> {
-  const caller = createCaller(ctx) as unknown as Record<string, unknown>;
-  return procedurePath.split('.').reduce((node, key) => (node as Record<string, unknown>)[key], caller as unknown) as (input: unknown) => Promise<unknown>;
-}
-
-/** Runs the route's procedure through a server-side caller; errors become the contract's shape. */
+/** Runs the route's procedure as a server-side caller would; errors become the contract's shape. */
 async function callRoute(route: RestRoute, input: unknown, createContext: () => Context): Promise<Reply> {
   let ctx: Context | undefined;
   try {
     ctx = createContext();
-    const data = await callerProcedure(ctx, route.procedurePath)(input);
+    const data = await callProcedure(route.procedure, ctx, route.procedurePath, input);
     return { status: 200, headers: metaHeaders([]), body: data };
   } catch (cause) {
     return errorReply(getTRPCErrorFromUnknown(cause), route, input, ctx);
@@ -149,9 +143,8 @@ function errorReply(error: TRPCError, route: RestRoute | null, input: unknown, c
 
 /**
  * REST over the same procedures. The body is read and checked here (64 KiB, JSON only, valid
- * JSON; an empty body counts as `{}`), the OpenAPI route is matched, and the procedure runs
- * through a tRPC server-side caller, as trpc-to-openapi's handler would run it, without that
- * handler's per-request costs (a Fetch Request, its abort signal and headers, route lookup and
+ * JSON; an empty body counts as `{}`), the OpenAPI route is matched, and the procedure runs as
+ * trpc-to-openapi's handler would run it (procedureCalls.ts), without that handler's per-request costs (a Fetch Request, its abort signal and headers, route lookup and
  * schema walks on every call).
  */
 export function createRestHandler(app: App) {

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
+import { getErrorShape, getHTTPStatusCode, transformTRPCResponse } from '@trpc/server/unstable-core-do-not-import';
+import type { Context } from './context.js';
+import { callProcedure, procedureAt, type RouterProcedure } from './procedureCalls.js';
+import { trpcResponseMeta } from './responseMeta.js';
+import { appRouter } from './routers/_app.js';
+
+/**
+ * Plain JSON tRPC calls — GET queries and POST mutations, single or batched — answered with the
+ * standalone adapter's exact status, headers and body, without the adapter's round trip through a
+ * Fetch Request and a Fetch Response piped into a web stream: on Node 20 that round trip costs
+ * several times the call itself (see README, Performance). Anything else — subscriptions,
+ * streamed (jsonl) batches, unknown procedures, the wrong method, malformed input, encoded paths —
+ * is left to the adapter, which answers it (or its error) as always. test/api/trpc.direct.test.ts
+ * checks both give the same answers.
+ */
+
+/** The adapter's limit (http.ts): one request must not be able to run thousands of procedures. */
+export const MAX_BATCH_SIZE = 20;
+
+const config = appRouter._def._config;
+const PLAIN_PATH = /^[A-Za-z0-9_.,]+$/;
+/** Characters that WHATWG URL parsing (the adapter's) would strip, encode or cut at: such URLs go to the adapter. */
+const URL_SENSITIVE = /[^\x21-\x7e]|#/;
+
+/** The adapter refuses (400) a request whose Host header makes no valid URL; the last good one is remembered. */
+let lastValidHost: string | undefined;
+function isValidHost(host: string | undefined): boolean {
+  if (host === undefined || host === lastValidHost) return true;
+  try {
+    new URL(`http://${host}/`);
+  } catch {
+    return false;
+  }
+  lastValidHost = host;
+  return true;
+}
+
+interface PlannedCall {
+  path: string;
+  procedure: RouterProcedure;
+  input: unknown;
+}
+
+type Planned = { calls: PlannedCall[]; isBatch: boolean } | null;
+
+function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && value.split(';', 1)[0].trim().toLowerCase() === 'application/json';
+}
+
+/** tRPC's own rule for a streamed (jsonl) response. */
+function wantsStream(req: IncomingMessage): boolean {
+  if (req.headers['trpc-accept'] !== undefined) return true;
+  return req.headers.accept?.split(',').some((type) => type.trim() === 'application/jsonl') ?? false;
+}
+
+/** The JSON text of the call's input: the `input` query parameter, or the body read by prepareTrpcBody. */
+function inputText(req: IncomingMessage, query: URLSearchParams): string | null {
+  if (req.method === 'GET') return query.get('input');
+  return (req as IncomingMessage & { body?: string }).body ?? null;
+}
+
+/** The calls of a request this module answers, or null to leave it to the adapter. Does no work a fallback would repeat. */
+function planCalls(req: IncomingMessage, url: string): Planned {
+  const method = req.method;
+  const type = method === 'GET' ? 'query' : method === 'POST' ? 'mutation' : null;
+  if (!type || wantsStream(req) || URL_SENSITIVE.test(url) || !isValidHost(req.headers.host)) return null;
+  const contentType = req.headers['content-type'];
+  if (method === 'GET' ? contentType !== undefined && !isJsonContentType(contentType) : !isJsonContentType(contentType)) return null;
+
+  const queryAt = url.indexOf('?');
+  const procedurePath = url.slice('/trpc/'.length, queryAt < 0 ? undefined : queryAt);
+  if (!PLAIN_PATH.test(procedurePath)) return null;
+  const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+  const isBatch = query.get('batch') === '1';
+  const paths = isBatch ? procedurePath.split(',') : [procedurePath];
+  if (paths.length > MAX_BATCH_SIZE) return null;
+
+  let inputs: unknown;
+  const text = inputText(req, query);
+  try {
+    inputs = text ? JSON.parse(text) : undefined;
+  } catch {
+    return null;
+  }
+  if (isBatch && inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) return null;
+
+  const calls: PlannedCall[] = [];
+  for (const [index, path] of paths.entries()) {
+    const procedure = procedureAt(path);
+    if (!procedure || procedure._def.type !== type) return null;
+    const input = isBatch ? (inputs as Record<string, unknown> | undefined)?.[index] : inputs;
+    calls.push({ path, procedure, input: input === undefined ? undefined : config.transformer.input.deserialize(input) });
+  }
+  return { calls, isBatch };
+}
+
+type CallOutcome = { error: TRPCError; data?: undefined } | { error?: undefined; data: unknown };
+
+async function runCall(call: PlannedCall, ctx: Context, batchIndex: number): Promise<CallOutcome> {
+  try {
+    return { data: await callProcedure(call.procedure, ctx, call.path, call.input, batchIndex) };
+  } catch (cause) {
+    return { error: getTRPCErrorFromUnknown(cause) };
+  }
+}
+
+function rpcResponse(call: PlannedCall, outcome: CallOutcome, ctx: Context) {
+  if (!outcome.error) return { result: { data: outcome.data } };
+  return { error: getErrorShape({ config, ctx, error: outcome.error, input: call.input, path: call.path, type: call.procedure._def.type }) };
+}
+
+/**
+ * Returns a handler that answers the request and resolves true, or resolves false without
+ * touching the request when the adapter must answer it.
+ */
+export function createDirectTrpcHandler(createContext: (req: IncomingMessage) => Context) {
+  return async (req: IncomingMessage, res: ServerResponse, url: string): Promise<boolean> => {
+    const planned = planCalls(req, url);
+    if (!planned) return false;
+    const ctx = createContext(req);
+    const outcomes = await Promise.all(planned.calls.map((call, index) => runCall(call, ctx, index)));
+    const responses = planned.calls.map((call, index) => rpcResponse(call, outcomes[index], ctx));
+    const errors = outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []));
+    const json = planned.isBatch ? responses : responses[0];
+
+    const meta = trpcResponseMeta({ errors }) as { headers?: Record<string, string> };
+    res.statusCode = getHTTPStatusCode(json, outcomes.map((outcome) => outcome.error) as TRPCError[]);
+    res.setHeader('vary', 'trpc-accept, accept');
+    res.setHeader('content-type', 'application/json');
+    for (const [name, value] of Object.entries(meta.headers ?? {})) res.setHeader(name, value);
+    res.end(JSON.stringify(transformTRPCResponse(config, json as never)));
+    return true;
+  };
+}
