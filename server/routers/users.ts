@@ -17,12 +17,12 @@ import {
   userIdInput,
 } from '../../shared/schemas/users.js';
 import { listTransactions } from '../services/history.js';
+import { profileOf } from '../services/profiles.js';
 import { loginWithWallet } from '../services/login.js';
 import { issueChallenge } from '../services/challenges.js';
 import { streamUserEvents } from '../services/liveEvents.js';
 import { listSessions, revokeOtherSessions, revokeOwnSession, revokeSession } from '../services/sessions.js';
 import { balanceOf, grantFaucet } from '../services/wallets.js';
-import { toIsoTime, toIsoTimeOrNull } from '../time.js';
 import { assertOwnUser, authedProcedure, publicProcedure, router, sessionProcedure } from '../trpc.js';
 
 const tags = ['users'];
@@ -48,18 +48,7 @@ export const usersRouter = router({
     .meta({ openapi: { method: 'GET', path: '/users/me', tags, summary: 'The signed-in user' } })
     .input(z.void())
     .output(meOutput)
-    .query(({ ctx }) => {
-      const { user, wallet } = ctx.auth;
-      return {
-        user_id: user.id,
-        email: user.email,
-        username: user.username,
-        status: user.status,
-        created_at: toIsoTime(user.created_at),
-        last_login: toIsoTimeOrNull(user.last_login),
-        wallet_address: wallet.address,
-      };
-    }),
+    .query(({ ctx }) => profileOf(ctx.db, ctx.auth)),
 
   balance: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/users/{user_id}/balance', tags, summary: 'AITBC balance of your wallet' } })

@@ -50,30 +50,30 @@ export async function issueSession(
 
 export interface Authenticated {
   sessionId: string;
-  user: { id: string; email: string; username: string; status: UserStatus; created_at: string; last_login: string | null };
+  /** Who is calling; the profile (email, username, times) is read by the one procedure that shows it. */
+  user: { id: string; status: UserStatus };
   /** The wallet row as read with the session: a balance request needs no second query. */
   wallet: { id: string; user_id: string; address: string; balance: string; updated_at: string };
 }
 
 interface SessionRow {
   session_id: string;
-  last_used_at: string;
+  /** 1 when last_used_at is older than LAST_USED_RESOLUTION_MS (compared in SQL: no time to parse). */
+  stale: number;
   user_id: string;
-  email: string;
-  username: string;
   status: UserStatus;
-  created_at: string;
-  last_login: string | null;
   wallet_id: string;
   address: string;
   balance: string;
   wallet_updated_at: string;
 }
 
-/** Runs on every authenticated request, so it is plain SQL rather than built per call. */
+/**
+ * Runs on every authenticated request, so it is plain SQL rather than built per call, and reads
+ * only what every procedure needs: each column costs the driver a column definition to parse.
+ */
 const LIVE_SESSION_SQL = `
-  SELECT s.id AS session_id, s.last_used_at,
-         u.id AS user_id, u.email, u.username, u.status, u.created_at, u.last_login,
+  SELECT s.id AS session_id, (s.last_used_at < ?) AS stale, u.id AS user_id, u.status,
          w.id AS wallet_id, w.address, w.balance, w.updated_at AS wallet_updated_at
     FROM sessions s
     JOIN users u ON u.id = s.user_id
@@ -84,14 +84,19 @@ const LIVE_SESSION_SQL = `
 /** The live session for a token, with its user and wallet, in one query; null if none. */
 export async function authenticate(db: Knex, token: string): Promise<Authenticated | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
-  const [row] = await selectRows<SessionRow>(db, LIVE_SESSION_SQL, [hashToken(token), nowDbTime()]);
+  const now = Date.now();
+  const [row] = await selectRows<SessionRow>(db, LIVE_SESSION_SQL, [
+    toDbTime(new Date(now - LAST_USED_RESOLUTION_MS)),
+    hashToken(token),
+    toDbTime(new Date(now)),
+  ]);
   if (!row) return null;
-  if (row.last_used_at < toDbTime(new Date(Date.now() - LAST_USED_RESOLUTION_MS))) {
+  if (Number(row.stale) === 1) {
     await Session.query(db).patch({ last_used_at: nowDbTime() }).where('id', row.session_id);
   }
   return {
     sessionId: row.session_id,
-    user: { id: row.user_id, email: row.email, username: row.username, status: row.status, created_at: row.created_at, last_login: row.last_login },
+    user: { id: row.user_id, status: row.status },
     wallet: { id: row.wallet_id, user_id: row.user_id, address: row.address, balance: row.balance, updated_at: row.wallet_updated_at },
   };
 }
