@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import mysql2 from 'mysql2';
+import mysql2, { type Pool } from 'mysql2';
 import { migrationSource } from '../migrations/source.js';
 import type { Logger } from './logger.js';
+import { createStatementPool, executeOnPool, type ColumnDefinition, type StatementCallback } from './statementPool.js';
 
 export type Db = Knex;
 
@@ -51,22 +52,26 @@ function sqliteDb(filename: string, log?: Logger): Db {
   });
 }
 
+/** The statement pool (statementPool.ts) of each MySQL knex instance made by createDb. */
+const statementPools = new WeakMap<Db, Pool>();
+
 function mysqlDb(url: string, log?: Logger): Db {
-  return knexFactory({
+  const connection = {
+    uri: url,
+    // DECIMAL arrives as exact strings (mysql2's default); DATETIME as UTC text.
+    dateStrings: true,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: 3000,
+    // A handful of statements are prepared; mysql2's default cache (16,000 per connection)
+    // preallocates about 0.5 MB on each connection.
+    maxPreparedStatements: 32,
+  };
+  const db = knexFactory({
     client: 'mysql2',
     log: knexLog(log),
-    connection: {
-      uri: url,
-      // DECIMAL arrives as exact strings (mysql2's default); DATETIME as UTC text.
-      dateStrings: true,
-      timezone: 'Z',
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      connectTimeout: 3000,
-      // selectRows/runStatement prepare a handful of statements; mysql2's default cache (16,000
-      // per connection) preallocates about 0.5 MB on each of the 64 connections.
-      maxPreparedStatements: 32,
-    } as Knex.MySql2ConnectionConfig,
+    connection: connection as Knex.MySql2ConnectionConfig,
     pool: {
       min: 0,
       max: 64,
@@ -76,6 +81,17 @@ function mysqlDb(url: string, log?: Logger): Db {
     },
     acquireConnectionTimeout: 5000,
   });
+  const statements = createStatementPool(connection);
+  statementPools.set(db, statements);
+  // db.destroy() ends both pools, wherever it is called (server stop, scripts, tests): it calls
+  // the client's destroy, which knex lets an instance override.
+  const client = db.client as { destroy(callback?: unknown): Promise<void> };
+  const destroyKnexPool = client.destroy.bind(client);
+  client.destroy = async (callback?: unknown) => {
+    await new Promise<void>((resolve) => statements.end(() => resolve()));
+    return destroyKnexPool(callback);
+  };
+  return db;
 }
 
 export function isMysql(db: Db): boolean {
@@ -88,18 +104,8 @@ interface PooledClient {
   releaseConnection(connection: Mysql2Connection): Promise<void>;
 }
 
-interface ColumnDefinition {
-  name: string;
-  columnType: number;
-  decimals: number;
-}
-
 interface Mysql2Connection {
-  execute(
-    sql: string,
-    values: readonly Knex.Value[],
-    callback: (err: Error | null, result: unknown, fields?: ColumnDefinition[]) => void,
-  ): void;
+  execute(sql: string, values: readonly Knex.Value[], callback: StatementCallback): void;
 }
 
 /**
@@ -110,10 +116,9 @@ interface Mysql2Connection {
 const mysqlTypes = mysql2.Types;
 
 function padTimeFractions(rows: Record<string, unknown>[], fields: ColumnDefinition[]): void {
-  const times = fields.filter((f) => (f.columnType === mysqlTypes.DATETIME || f.columnType === mysqlTypes.TIMESTAMP) && f.decimals > 0);
-  if (times.length === 0) return;
-  for (const row of rows) {
-    for (const { name, decimals } of times) {
+  for (const { name, columnType, decimals } of fields) {
+    if ((columnType !== mysqlTypes.DATETIME && columnType !== mysqlTypes.TIMESTAMP) || decimals === 0) continue;
+    for (const row of rows) {
       const value = row[name];
       if (typeof value === 'string' && !value.includes('.')) {
         row[name] = `${value.length === 10 ? `${value} 00:00:00` : value}.${'0'.repeat(decimals)}`;
@@ -122,8 +127,15 @@ function padTimeFractions(rows: Record<string, unknown>[], fields: ColumnDefinit
   }
 }
 
-/** Runs `sql` as a prepared statement on a connection borrowed from knex's pool (or the transaction's). */
+/** Runs `sql` as a prepared statement: on the statement pool, or on a knex connection (the transaction's own inside one). */
 async function executePrepared(db: Db, sql: string, bindings: readonly Knex.Value[]): Promise<unknown> {
+  const finish = (resolve: (value: unknown) => void, reject: (err: Error) => void): StatementCallback => (err, result, fields) => {
+    if (err) return reject(err);
+    if (Array.isArray(result) && fields) padTimeFractions(result as Record<string, unknown>[], fields);
+    resolve(result);
+  };
+  const pool = db.isTransaction ? undefined : statementPools.get(db);
+  if (pool) return new Promise((resolve, reject) => executeOnPool(pool, sql, bindings, finish(resolve, reject)));
   // knex refuses queries on a finished transaction; its connection may already serve someone else.
   if (db.isTransaction && (db as Knex.Transaction).isCompleted()) {
     throw new Error('Transaction query already complete: the transaction this statement was given has ended.');
@@ -131,13 +143,7 @@ async function executePrepared(db: Db, sql: string, bindings: readonly Knex.Valu
   const client = db.client as unknown as PooledClient;
   const connection = await client.acquireConnection();
   try {
-    return await new Promise((resolve, reject) => {
-      connection.execute(sql, bindings, (err, result, fields) => {
-        if (err) return reject(err);
-        if (Array.isArray(result) && fields) padTimeFractions(result as Record<string, unknown>[], fields);
-        resolve(result);
-      });
-    });
+    return await new Promise((resolve, reject) => connection.execute(sql, bindings, finish(resolve, reject)));
   } finally {
     await client.releaseConnection(connection);
   }
@@ -146,8 +152,8 @@ async function executePrepared(db: Db, sql: string, bindings: readonly Knex.Valu
 /**
  * The rows of a plain SQL SELECT on either dialect, for the queries every request runs, where
  * building SQL per call costs more than running it. On MySQL it is a prepared statement (mysql2
- * keeps it per connection), so MariaDB parses it once per connection instead of on every request;
- * the connection still comes from knex's pool, which retires it after a fatal error.
+ * keeps it per connection), so MariaDB parses it once per connection instead of on every request,
+ * run on the statement pool (statementPool.ts), or on the transaction's connection inside one.
  */
 export async function selectRows<Row>(db: Db, sql: string, bindings: readonly Knex.Value[]): Promise<Row[]> {
   const rows = isMysql(db) ? await executePrepared(db, sql, bindings) : await db.raw(sql, bindings);
