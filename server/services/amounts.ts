@@ -12,8 +12,13 @@ export function unitsToDb(units: bigint): string {
   return formatAmount(units);
 }
 
+/** What both dialects return for a stored amount: no sign, no leading zeros, exactly 8 decimals. */
+const CANONICAL_TEXT = /^(?:0|[1-9]\d*)\.\d{8}$/;
+
 /** The contract's pair: `amount` as a JSON number and `amount_exact` with exactly 8 decimals. */
 export function amountPair(value: string | number): { number: number; exact: string } {
-  const exact = formatAmount(unitsFromDb(value));
+  // Stored amounts are canonical text already (history pages turn 100 of them a request): only
+  // anything else goes through base units.
+  const exact = typeof value === 'string' && CANONICAL_TEXT.test(value) ? value : formatAmount(unitsFromDb(value));
   return { number: Number(exact), exact };
 }

@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import type { Knex } from 'knex';
 import type { PaymentOutput } from '../../shared/schemas/exchange.js';
 import { formatAmount } from '../../shared/schemas/money.js';
-import { isMysql } from '../db.js';
+import { isMysql, selectRows } from '../db.js';
 import { isRetryableConflict, isUniqueViolation } from '../dbErrors.js';
 import type { Config } from '../env.js';
 import { Payment } from '../models/Payment.js';
@@ -167,10 +167,18 @@ export async function expireOverduePayments(
   events?: EventHub,
 ): Promise<number> {
   const now = nowDbTime();
-  const candidates = Payment.query(db).select('id').where('status', 'pending').where('expires_at', '<=', now).limit(500);
-  if (scope.userId) candidates.where('user_id', scope.userId);
-  if (scope.paymentId) candidates.where('id', scope.paymentId);
-  const ids = (await candidates).map((p) => p.id);
+  // Every history page and payment read asks, so it is plain SQL (prepared on MySQL).
+  let sql = "SELECT id FROM payments WHERE status = 'pending' AND expires_at <= ?";
+  const bindings = [now];
+  if (scope.userId) {
+    sql += ' AND user_id = ?';
+    bindings.push(scope.userId);
+  }
+  if (scope.paymentId) {
+    sql += ' AND id = ?';
+    bindings.push(scope.paymentId);
+  }
+  const ids = (await selectRows<{ id: string }>(db, `${sql} LIMIT 500`, bindings)).map((p) => p.id);
   if (!ids.length) return 0;
   const owners = await withRetry(() => db.transaction((trx) => expireLocked(trx, ids, now)));
   for (const userId of new Set(owners)) events?.userChanged(userId);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { selectRows } from '../db.js';
 import type { TransactionStatus, TransactionType } from '../../shared/schemas/users.js';
 
 /** Adds `delta` to the user's count of (type, status); runs in the ledger's transaction. */
@@ -13,16 +14,35 @@ export async function adjustTransactionCount(
     .merge({ count: trx.raw('transaction_counts.count + ?', [delta]) });
 }
 
+export interface HistoryFilters {
+  type?: TransactionType;
+  status?: TransactionStatus;
+}
+
+/** The WHERE clause and bindings for a user's history rows with the filters (transactions and transaction_counts alike). */
+export function historyFilter(userId: string, filters: HistoryFilters): { where: string; bindings: string[] } {
+  let where = 'user_id = ?';
+  const bindings = [userId];
+  if (filters.type) {
+    where += ' AND type = ?';
+    bindings.push(filters.type);
+  }
+  if (filters.status) {
+    where += ' AND status = ?';
+    bindings.push(filters.status);
+  }
+  return { where, bindings };
+}
+
 /** `total` of a history page: the number of the user's transactions matching the filters. */
 export async function countTransactions(
   db: Knex,
   userId: string,
-  filters: { type?: TransactionType; status?: TransactionStatus },
+  filters: HistoryFilters,
 ): Promise<number> {
-  const query = db('transaction_counts').where('user_id', userId).sum({ total: 'count' });
-  if (filters.type) query.where('type', filters.type);
-  if (filters.status) query.where('status', filters.status);
-  const row = (await query.first()) as { total: string | number | null } | undefined;
+  // Plain SQL, as every history page runs it (prepared on MySQL).
+  const { where, bindings } = historyFilter(userId, filters);
+  const [row] = await selectRows<{ total: string | number | null }>(db, `SELECT SUM(count) AS total FROM transaction_counts WHERE ${where}`, bindings);
   return Number(row?.total ?? 0);
 }
 
