@@ -25,6 +25,11 @@ export function toIsoTime(dbTime: string): string {
   return `${dbTime.replace(' ', 'T')}Z`;
 }
 
+/** '2026-12-03T15:45:21.123Z' → '2026-12-03 15:45:21.123' */
+export function dbTimeOfIso(isoTime: string): string {
+  return `${isoTime.slice(0, 10)} ${isoTime.slice(11, 23)}`;
+}
+
 export function toIsoTimeOrNull(dbTime: string | null): string | null {
   return dbTime === null ? null : toIsoTime(dbTime);
 }

@@ -17,7 +17,17 @@ export function toBalanceOutput(wallet: Pick<Wallet, 'user_id' | 'address' | 'ba
   };
 }
 
-export function toTransactionOutput(row: Pick<Transaction, 'id' | 'type' | 'status' | 'amount' | 'fee' | 'description' | 'created_at' | 'confirmed_at'>): TransactionOutput {
+type TransactionRow = Pick<Transaction, 'id' | 'type' | 'status' | 'amount' | 'fee' | 'description' | 'created_at' | 'confirmed_at'>;
+
+/** A transaction row whose times the database already wrote as ISO text (history pages). */
+export type IsoTransactionRow = Omit<TransactionRow, 'created_at' | 'confirmed_at'> & { created_iso: string; confirmed_iso: string | null };
+
+export function toTransactionOutput(row: TransactionRow): TransactionOutput {
+  const { created_at, confirmed_at, ...rest } = row;
+  return toTransactionOutputOfIsoRow({ ...rest, created_iso: toIsoTime(created_at), confirmed_iso: toIsoTimeOrNull(confirmed_at) });
+}
+
+export function toTransactionOutputOfIsoRow(row: IsoTransactionRow): TransactionOutput {
   const amount = amountPair(row.amount);
   const fee = amountPair(row.fee);
   return {
@@ -29,7 +39,7 @@ export function toTransactionOutput(row: Pick<Transaction, 'id' | 'type' | 'stat
     fee: fee.number,
     fee_exact: fee.exact,
     description: row.description,
-    created_at: toIsoTime(row.created_at),
-    confirmed_at: toIsoTimeOrNull(row.confirmed_at),
+    created_at: row.created_iso,
+    confirmed_at: row.confirmed_iso,
   };
 }

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { selectRows } from '../db.js';
 import type { TransactionStatus, TransactionType } from '../../shared/schemas/users.js';
 
 /** Adds `delta` to the user's count of (type, status); runs in the ledger's transaction. */
@@ -34,16 +33,10 @@ export function historyFilter(userId: string, filters: HistoryFilters): { where:
   return { where, bindings };
 }
 
-/** `total` of a history page: the number of the user's transactions matching the filters. */
-export async function countTransactions(
-  db: Knex,
-  userId: string,
-  filters: HistoryFilters,
-): Promise<number> {
-  // Plain SQL, as every history page runs it (prepared on MySQL).
+/** `total` of a history page as a scalar subquery: the number of the user's transactions matching the filters. */
+export function transactionTotalSql(userId: string, filters: HistoryFilters): { sql: string; bindings: string[] } {
   const { where, bindings } = historyFilter(userId, filters);
-  const [row] = await selectRows<{ total: string | number | null }>(db, `SELECT SUM(count) AS total FROM transaction_counts WHERE ${where}`, bindings);
-  return Number(row?.total ?? 0);
+  return { sql: `SELECT COALESCE(SUM(count), 0) FROM transaction_counts WHERE ${where}`, bindings };
 }
 
 /**
