@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
-import { getErrorShape, getHTTPStatusCode, transformTRPCResponse } from '@trpc/server/unstable-core-do-not-import';
+import { getErrorShape, getHTTPStatusCode } from '@trpc/server/unstable-core-do-not-import';
 import type { Context } from './context.js';
 import { callProcedure, procedureAt, type RouterProcedure } from './procedureCalls.js';
 import { trpcResponseMeta } from './responseMeta.js';
@@ -106,9 +106,11 @@ async function runCall(call: PlannedCall, ctx: Context, batchIndex: number): Pro
   }
 }
 
+/** One call's answer, serialised by the router's transformer as transformTRPCResponse would (without its copies). */
 function rpcResponse(call: PlannedCall, outcome: CallOutcome, ctx: Context) {
-  if (!outcome.error) return { result: { data: outcome.data } };
-  return { error: getErrorShape({ config, ctx, error: outcome.error, input: call.input, path: call.path, type: call.procedure._def.type }) };
+  const { serialize } = config.transformer.output;
+  if (!outcome.error) return { result: { data: serialize(outcome.data) } };
+  return { error: serialize(getErrorShape({ config, ctx, error: outcome.error, input: call.input, path: call.path, type: call.procedure._def.type })) };
 }
 
 /**
@@ -130,7 +132,7 @@ export function createDirectTrpcHandler(createContext: (req: IncomingMessage) =>
     res.setHeader('vary', 'trpc-accept, accept');
     res.setHeader('content-type', 'application/json');
     for (const [name, value] of Object.entries(meta.headers ?? {})) res.setHeader(name, value);
-    res.end(JSON.stringify(transformTRPCResponse(config, json as never)));
+    res.end(JSON.stringify(json));
     return true;
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { UserStatus } from '../../shared/schemas/users.js';
 import { isMysql, runStatement, selectRows } from '../db.js';
@@ -10,7 +10,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const LAST_USED_RESOLUTION_MS = 5 * 60 * 1000;
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 export interface IssuedSession {
