@@ -74,7 +74,7 @@ function mysqlDb(url: string, log?: Logger): Db {
     connection: connection as Knex.MySql2ConnectionConfig,
     pool: {
       min: 0,
-      max: 64,
+      max: 32,
       afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
         conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
       },
