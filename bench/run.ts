@@ -16,7 +16,7 @@ import { log, prepareDatabase, serverEnv } from './setup.js';
  * MariaDB database, several short rounds alternating the two, medians of the rounds.
  *
  * Env: BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_DATABASE (aitbc_bench),
- * BENCH_ROUNDS (4), BENCH_SECONDS (3 measured per endpoint), BENCH_WARMUP_REQUESTS (500 before each measurement),
+ * BENCH_ROUNDS (4), BENCH_SECONDS (3 measured per endpoint), BENCH_WARMUP_SECONDS (1.5 of load before each measurement),
  * BENCH_REUSE_DB=1 (keep the database seeded by the previous run), BENCH_ENDPOINTS (only the
  * endpoints whose names contain it, e.g. "balance", for a quick comparison while working).
  */
@@ -24,7 +24,7 @@ import { log, prepareDatabase, serverEnv } from './setup.js';
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 4),
   seconds: Number(process.env.BENCH_SECONDS ?? 3),
-  warmupRequests: Number(process.env.BENCH_WARMUP_REQUESTS ?? 500),
+  warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5),
   only: process.env.BENCH_ENDPOINTS ?? '',
 };
 
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   }
   const otherCores = median([...medians.values()].flatMap((m) => [m.ours.otherCores, m.reference.otherCores]));
 
-  console.log(`\nAITBC exchange benchmark: ${CONNECTIONS} connections, ${settings.rounds} rounds × ${settings.seconds} s per endpoint (after ${settings.warmupRequests} warm-up requests), medians of the rounds\n`);
+  console.log(`\nAITBC exchange benchmark: ${CONNECTIONS} connections, ${settings.rounds} rounds × ${settings.seconds} s per endpoint (after ${settings.warmupSeconds} s of warm-up load), medians of the rounds\n`);
   console.log(endpointTable(medians));
   console.log('');
   console.log(memoryLine('ours', runs.ours));
