@@ -3,8 +3,9 @@ import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import mysql2, { type Pool } from 'mysql2';
 import { migrationSource } from '../migrations/source.js';
+import { ConnectionWatch } from './connectionWatch.js';
 import type { Logger } from './logger.js';
-import { createStatementPool, executeOnPool, type ColumnDefinition, type StatementCallback } from './statementPool.js';
+import { createStatementPool, endStatementPool, executeOnPool, type ColumnDefinition, type StatementCallback } from './statementPool.js';
 
 export type Db = Knex;
 
@@ -55,6 +56,9 @@ function sqliteDb(filename: string, log?: Logger): Db {
 /** The statement pool (statementPool.ts) of each MySQL knex instance made by createDb. */
 const statementPools = new WeakMap<Db, Pool>();
 
+/** How long closing waits for each MySQL connection's goodbye before cutting what is left. */
+const CLOSE_TIMEOUT_MS = 2000;
+
 function mysqlDb(url: string, log?: Logger): Db {
   const connection = {
     uri: url,
@@ -68,6 +72,7 @@ function mysqlDb(url: string, log?: Logger): Db {
     // preallocates about 0.5 MB on each connection.
     maxPreparedStatements: 32,
   };
+  const watch = new ConnectionWatch();
   const db = knexFactory({
     client: 'mysql2',
     log: knexLog(log),
@@ -75,21 +80,27 @@ function mysqlDb(url: string, log?: Logger): Db {
     pool: {
       min: 0,
       max: 32,
-      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        conn.query("SET time_zone = '+00:00'", (err) => done(err, conn));
+      afterCreate(conn: Parameters<ConnectionWatch['add']>[0], done: (err: Error | null, conn: unknown) => void) {
+        watch.add(conn);
+        conn.query("SET time_zone = '+00:00'", (err: Error | null) => done(err, conn));
       },
     },
     acquireConnectionTimeout: 5000,
   });
-  const statements = createStatementPool(connection);
+  const statements = createStatementPool(connection, watch);
   statementPools.set(db, statements);
   // db.destroy() ends both pools, wherever it is called (server stop, scripts, tests): it calls
-  // the client's destroy, which knex lets an instance override.
+  // the client's destroy, which knex lets an instance override. Connections that do not answer
+  // their goodbye (a database gone silent) are cut after CLOSE_TIMEOUT_MS.
   const client = db.client as { destroy(callback?: unknown): Promise<void> };
   const destroyKnexPool = client.destroy.bind(client);
   client.destroy = async (callback?: unknown) => {
-    await new Promise<void>((resolve) => statements.end(() => resolve()));
-    return destroyKnexPool(callback);
+    const cutLeftovers = setTimeout(() => watch.cutAll(), CLOSE_TIMEOUT_MS);
+    try {
+      await Promise.all([endStatementPool(statements), destroyKnexPool(callback)]);
+    } finally {
+      clearTimeout(cutLeftovers);
+    }
   };
   return db;
 }
@@ -172,14 +183,30 @@ export async function migrateToLatest(db: Db): Promise<void> {
 
 const PING_TIMEOUT_MS = 2000;
 
-/** Cheap liveness probe used by /healthz. */
+/** `select 1` on the statement pool, false after PING_TIMEOUT_MS (the stuck statement is retired later by the pool's sweep). */
+function pingStatementPool(pool: Pool): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    executeOnPool(pool, 'SELECT 1', [], (err) => {
+      clearTimeout(timer);
+      resolve(!err);
+    });
+  });
+}
+
+/** Cheap liveness probe used by /healthz: knex's pool and, on MySQL, the statement pool. */
 export async function pingDb(db: Db): Promise<boolean> {
-  try {
-    // A database that stops answering (network partition, frozen server) must not hang /healthz;
-    // on timeout knex also retires the stuck connection from the pool.
-    await db.raw('select 1').timeout(PING_TIMEOUT_MS);
-    return true;
-  } catch {
-    return false;
-  }
+  const statements = statementPools.get(db);
+  const knexPing = async () => {
+    try {
+      // A database that stops answering (network partition, frozen server) must not hang /healthz;
+      // on timeout knex also retires the stuck connection from the pool.
+      await db.raw('select 1').timeout(PING_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const [knexUp, statementsUp] = await Promise.all([knexPing(), statements ? pingStatementPool(statements) : true]);
+  return knexUp && statementsUp;
 }

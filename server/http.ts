@@ -18,7 +18,7 @@ import { sendError, sendJson } from './responses.js';
 import { trpcResponseMeta } from './responseMeta.js';
 import { createRestHandler } from './rest.js';
 import { MAX_BODY_BYTES } from './requestBody.js';
-import { prepareTrpcBody, refuseUnusableStream } from './trpcRequests.js';
+import { adapterProcedurePath, prepareTrpcBody, refuseUnusableHost, refuseUnusableStream } from './trpcRequests.js';
 import { createDirectTrpcHandler, MAX_BATCH_SIZE } from './trpcDirectCalls.js';
 import { startHousekeeping } from './services/housekeeping.js';
 import { appRouter } from './routers/_app.js';
@@ -121,7 +121,8 @@ export function createServer(opts: ServerOptions): ExchangeServer {
     }
     if (path.startsWith('/api/')) return restHandler(req, res, url.slice('/api'.length));
     if (path.startsWith('/trpc/')) {
-      if (path === '/trpc/users.events' && (await refuseUnusableStream(db, req, res))) return;
+      if (refuseUnusableHost(req, res)) return;
+      if (adapterProcedurePath(path) === 'users.events' && (await refuseUnusableStream(db, req, res))) return;
       if (!(await prepareTrpcBody(req, res))) return;
       if (directTrpc && (await directTrpc(req, res, url))) return;
       return trpcHandler(req, res);

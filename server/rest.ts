@@ -22,6 +22,7 @@ import { sendJson, sendError } from './responses.js';
 import { appRouter } from './routers/_app.js';
 import { trpcResponseMeta } from './responseMeta.js';
 import { callProcedure, procedureAt, type RouterProcedure } from './procedureCalls.js';
+import { describeInvalidInput } from './trpc.js';
 import { MAX_BODY_BYTES, parseJsonExactly, readBody } from './requestBody.js';
 
 
@@ -36,7 +37,7 @@ function contractErrorBody(body: ErrorBody): { code: string; message: string; is
   const issues = body.data?.issues;
   const message =
     issues && issues.length
-      ? `Invalid input: ${(issues as { path: unknown[]; message: string }[]).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`
+      ? describeInvalidInput(issues as { path: PropertyKey[]; message: string }[])
       : (body.message ?? 'Request failed');
   return { code: body.code ?? 'INTERNAL_SERVER_ERROR', message, ...(issues ? { issues } : {}) };
 }

@@ -7,10 +7,13 @@ import { authenticate, type Authenticated } from './services/sessions.js';
 
 export const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side. Please try again in a moment.';
 
-function describeIssues(error: ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
+/** "Invalid input: field: problem; …" — once, though zod's own messages may start with "Invalid input" too. */
+export function describeInvalidInput(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const problems = issues.map(({ path, message }) => {
+    const problem = message.replace(/^Invalid input: /, '');
+    return path.length ? `${path.map(String).join('.')}: ${problem}` : problem;
+  });
+  return `Invalid input: ${problems.join('; ')}`;
 }
 
 const t = initTRPC
@@ -26,7 +29,7 @@ const t = initTRPC
     errorFormatter({ shape, error }) {
       const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
       const message = zodError
-        ? `Invalid input: ${describeIssues(zodError)}`
+        ? describeInvalidInput(zodError.issues)
         : error.code === 'INTERNAL_SERVER_ERROR'
           ? INTERNAL_ERROR_MESSAGE
           : shape.message;

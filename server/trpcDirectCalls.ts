@@ -24,18 +24,8 @@ const PLAIN_PATH = /^[A-Za-z0-9_.,]+$/;
 /** Characters that WHATWG URL parsing (the adapter's) would strip, encode or cut at: such URLs go to the adapter. */
 const URL_SENSITIVE = /[^\x21-\x7e]|#/;
 
-/** The adapter refuses (400) a request whose Host header makes no valid URL; the last good one is remembered. */
-let lastValidHost: string | undefined;
-function isValidHost(host: string | undefined): boolean {
-  if (host === undefined || host === lastValidHost) return true;
-  try {
-    new URL(`http://${host}/`);
-  } catch {
-    return false;
-  }
-  lastValidHost = host;
-  return true;
-}
+/** The query parameters a plain call may carry; any other (connectionParams, say) is the adapter's to read or refuse. */
+const PLAIN_PARAMS = new Set(['input', 'batch']);
 
 interface PlannedCall {
   path: string;
@@ -61,18 +51,23 @@ function inputText(req: IncomingMessage, query: URLSearchParams): string | null 
   return (req as IncomingMessage & { body?: string }).body ?? null;
 }
 
-/** The calls of a request this module answers, or null to leave it to the adapter. Does no work a fallback would repeat. */
+/**
+ * The calls of a request this module answers, or null to leave it to the adapter. Does no work a
+ * fallback would repeat. http.ts has already refused a Host header that makes no usable URL.
+ */
 function planCalls(req: IncomingMessage, url: string): Planned {
   const method = req.method;
   const type = method === 'GET' ? 'query' : method === 'POST' ? 'mutation' : null;
-  if (!type || wantsStream(req) || URL_SENSITIVE.test(url) || !isValidHost(req.headers.host)) return null;
+  if (!type || wantsStream(req) || URL_SENSITIVE.test(url)) return null;
   const contentType = req.headers['content-type'];
   if (method === 'GET' ? contentType !== undefined && !isJsonContentType(contentType) : !isJsonContentType(contentType)) return null;
 
   const queryAt = url.indexOf('?');
   const procedurePath = url.slice('/trpc/'.length, queryAt < 0 ? undefined : queryAt);
   if (!PLAIN_PATH.test(procedurePath)) return null;
-  const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+  // With its '?', as URL parsing hands it over: URLSearchParams drops one leading '?', no more.
+  const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt));
+  for (const name of query.keys()) if (!PLAIN_PARAMS.has(name)) return null;
   const isBatch = query.get('batch') === '1';
   const paths = isBatch ? procedurePath.split(',') : [procedurePath];
   if (paths.length > MAX_BATCH_SIZE) return null;

@@ -8,6 +8,61 @@ import { sendError, sendJson } from './responses.js';
 import { authenticate, type Authenticated } from './services/sessions.js';
 import { isDatabaseUnavailable } from './dbErrors.js';
 
+/** A 400 in tRPC's own error envelope, so tRPC clients read it like any other error. */
+function sendTrpcError(res: ServerResponse, status: 400 | 413, code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE', message: string): void {
+  sendJson(res, status, { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status } } });
+}
+
+const PLAIN_PROCEDURE_PATH = /^[A-Za-z0-9_.,]+$/;
+
+/** As the standalone adapter trims: one slash off each end. */
+function trimSlashes(path: string): string {
+  const start = path.startsWith('/') ? 1 : 0;
+  return path.slice(start, path.endsWith('/') && path.length > start ? -1 : undefined);
+}
+
+/**
+ * The procedure path the adapter reads from a /trpc URL, step for step: URL normalisation (dot
+ * segments), one slash trimmed off each end, percent-decoded. Null when it cannot be decoded
+ * (the adapter refuses it).
+ */
+export function adapterProcedurePath(pathname: string): string | null {
+  const rest = pathname.slice('/trpc/'.length);
+  if (PLAIN_PROCEDURE_PATH.test(rest)) return rest;
+  try {
+    const normalized = trimSlashes(new URL(pathname, 'http://localhost').pathname);
+    return decodeURIComponent(trimSlashes(normalized.slice('trpc'.length)));
+  } catch {
+    return null;
+  }
+}
+
+/** The last Host header that made a usable URL: clients send the same one again and again. */
+let lastUsableHost: string | undefined;
+
+/**
+ * The adapter builds a URL from the Host header: one that makes no URL is refused (400) there, and
+ * one with credentials (`user@host`) makes the Fetch Request throw (500). Refused here, with 400,
+ * for every /trpc request. Returns false when the request was answered.
+ */
+export function refuseUnusableHost(req: IncomingMessage, res: ServerResponse): boolean {
+  const host = req.headers.host;
+  if (host === undefined || host === lastUsableHost) return false;
+  let usable = false;
+  try {
+    const url = new URL(`http://${host}/`);
+    usable = url.username === '' && url.password === '';
+  } catch {
+    // not a host
+  }
+  if (usable) {
+    lastUsableHost = host;
+    return false;
+  }
+  sendTrpcError(res, 400, 'BAD_REQUEST', 'The Host header is not a valid host name.');
+  return true;
+}
+
 /**
  * Prepares a tRPC POST for the standalone adapter: the body is read here (64 KiB limit) and
  * handed over as `req.body` with inexact number literals quoted, so amounts stay exact on the
@@ -18,17 +73,12 @@ export async function prepareTrpcBody(req: IncomingMessage, res: ServerResponse)
   const body = await readBody(req);
   if (!body.ok) {
     res.setHeader('Connection', 'close');
-    // In tRPC's own error envelope, so tRPC clients read it like any other error.
-    sendJson(res, 413, {
-      error: {
-        message: `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`,
-        code: TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE,
-        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
-      },
-    });
+    sendTrpcError(res, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
     return false;
   }
-  let text = body.text;
+  // A byte-order mark is dropped as the adapter's Fetch Request drops it, so that the numbers
+  // after it are quoted (kept exact) like any others.
+  let text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text;
   try {
     JSON.parse(text);
     text = quoteInexactNumbers(text);

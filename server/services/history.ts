@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { TransactionStatus, TransactionType, TransactionsOutput } from '../../shared/schemas/users.js';
 import { isMysql, selectRows } from '../db.js';
 import { toTransactionOutputOfIsoRow, type IsoTransactionRow } from './shapes.js';
-import { dbTimeOfIso, nowDbTime } from '../time.js';
+import { dbTimeOfIso, nowDbTime, toIsoTime } from '../time.js';
 import { historyFilter, transactionTotalSql } from './transactionCounts.js';
 import { expireOverduePayments, overduePaymentSql } from './payments.js';
 
@@ -22,7 +22,10 @@ export function encodeCursor(position: Position): string {
 
 export function decodeCursor(cursor: string): Position {
   const [createdAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (extra !== undefined || !DB_TIME.test(createdAt ?? '') || !UUID.test(id ?? '')) {
+  // The shape alone would let '2026-13-45 99:99:99.999' through, which the two databases compare differently.
+  const time = DB_TIME.test(createdAt ?? '') ? new Date(toIsoTime(createdAt)) : null;
+  const realTime = time !== null && !Number.isNaN(time.getTime()) && dbTimeOfIso(time.toISOString()) === createdAt;
+  if (extra !== undefined || !realTime || !UUID.test(id ?? '')) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: 'The cursor is not valid. Start again without a cursor.' });
   }
   return { createdAt, id };

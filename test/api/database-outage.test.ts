@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { NO_SIGNIN_LIMITS, expectRestError, sleep, startTcpProxy, trpcErrorCode, type TcpProxy } from '../support/apiSuite.js';
+import { selectRows } from '../../server/db.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { api, loginNewUser, type ApiResponse } from '../support/http.js';
 import { startTestServer, type RunningServer } from '../support/server.js';
@@ -175,5 +176,37 @@ describe.runIf(process.env.TEST_MYSQL_URL)('database outage on mysql', () => {
       expect(res.status).toBe(200);
       expect((await api(server.url, 'GET', '/healthz')).status).toBe(200);
     });
+  });
+
+  describe('when the connections it holds go silent for good (a network black hole)', () => {
+    beforeAll(async () => {
+      await eventually(() => api(server.url, 'GET', '/api/users/me', { token: session.token }), (r) => r.status === 200);
+      // Both pools full first (32 slow statements on each), then every connection stops
+      // answering while new ones would work: only retiring the silent ones makes room.
+      const { db } = server.exchange.app;
+      await Promise.all([
+        ...Array.from({ length: 32 }, () => selectRows(db, 'SELECT SLEEP(0.3)', [])),
+        ...Array.from({ length: 32 }, () => db.raw('SELECT SLEEP(0.3)')),
+      ]);
+      proxy.blackHoleExisting();
+    });
+
+    it('reports the database as down on /healthz', async () => {
+      const res = await api(server.url, 'GET', '/healthz');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ status: 'unavailable', database: 'down' });
+    });
+
+    it('retires the silent connections and serves requests again by itself', async () => {
+      const me = () => api(server.url, 'GET', '/api/users/me', { token: session.token });
+      const served = await eventually(
+        async () => (await Promise.all(Array.from({ length: 64 }, me))).find((r) => r.status !== 200) ?? (await me()),
+        (r) => r.status === 200,
+        30_000,
+      );
+      expect(served.status).toBe(200);
+      const health = await eventually(() => api(server.url, 'GET', '/healthz'), (r) => r.status === 200, 30_000);
+      expect(health.status).toBe(200);
+    }, 45_000);
   });
 });

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/env.js';
 import { createServer, type ExchangeServer } from '../../server/http.js';
@@ -66,6 +67,20 @@ async function send(baseUrl: string, call: Call): Promise<Answer> {
     body: maskVarying(body),
     answeredBy: response.headers.get('transfer-encoding') === 'chunked' ? 'adapter' : 'direct',
   };
+}
+
+/** A GET with headers fetch will not send (such as Host): status and parsed body. */
+function rawGet(baseUrl: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl}${path}`, { headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function query(path: string, input?: unknown, extra = ''): string {
@@ -226,7 +241,47 @@ describe.each(dialects)('plain tRPC calls answered directly match the standalone
     expect(answer.headers['access-control-allow-origin']).toBe('http://exchange.test');
   });
 
+  it('refuses a byte-order mark before an inexact amount, keeping it exact', async () => {
+    const body = `\uFEFF{"user_id":"${user.userId}","amount":1.0000000000000001}`;
+    const answer = await expectSameAnswer({ method: 'POST', path: '/trpc/users.faucet', headers: { ...json, ...auth() }, body });
+    expect(answer.status).toBe(400);
+  });
+
+  it('refuses a Host header that makes no usable URL with 400 on every /trpc path', async () => {
+    for (const host of ['u@h', 'user:pass@exchange.test', '[::1']) {
+      for (const path of [query('exchange.rates'), '/trpc/exchange%2Erates', '/trpc/users.events']) {
+        const fromDirect = await rawGet(urls.direct, path, { host, 'x-session-token': user.token });
+        const fromAdapter = await rawGet(urls.adapter, path, { host, 'x-session-token': user.token });
+        expect(fromDirect).toEqual(fromAdapter);
+        expect(fromDirect).toMatchObject({ status: 400, body: { error: { data: { code: 'BAD_REQUEST' } } } });
+      }
+    }
+  });
+
+  it('refuses an unauthenticated event stream with 401 JSON however its path is written', async () => {
+    for (const path of ['/trpc/users.events', '/trpc/users%2Eevents', '/trpc/users.events/', '/trpc/./users.events']) {
+      const answers = await both({ method: 'GET', path });
+      for (const answer of [answers.direct, answers.adapter]) {
+        expect(answer.status).toBe(401);
+        expect(answer.headers['content-type']).toMatch(/^application\/json/);
+        expect(answer.body).toMatchObject({ code: 'UNAUTHORIZED' });
+      }
+    }
+  });
+
   describe('leaves to the adapter', () => {
+    it('a query string with a second leading "?", which URL parsing keeps in the first name', async () => {
+      const input = encodeURIComponent(JSON.stringify({ user_id: user.userId }));
+      await expectSameAnswer({ method: 'GET', path: `/trpc/users.balance??input=${input}`, headers: auth() }, 'adapter');
+      await expectSameAnswer({ method: 'GET', path: '/trpc/users.me,users.me??batch=1', headers: auth() }, 'adapter');
+    });
+
+    it('a call with connectionParams, which the adapter reads and may refuse', async () => {
+      for (const params of ['%7Bnope', '1', encodeURIComponent('{"a":"b"}')]) {
+        await expectSameAnswer({ method: 'GET', path: `/trpc/exchange.rates?connectionParams=${params}` }, 'adapter');
+      }
+    });
+
     it('a query sent as POST and a mutation sent as GET (405)', async () => {
       const post = await expectSameAnswer({ method: 'POST', path: '/trpc/users.me', headers: { ...json, ...auth() }, body: '' }, 'adapter');
       expect(post.status).toBe(405);

@@ -272,6 +272,8 @@ describe.each(dialects)('GET /api/users/{user_id}/transactions on %s', (dialect)
     ['an over-long string', 'A'.repeat(500)],
     ['base64 of garbage', Buffer.from('hello|world').toString('base64url')],
     ['a cursor with a bad time', Buffer.from(`yesterday|${NIL_USER_ID}`).toString('base64url')],
+    ['a cursor with a time of the right shape that is no time', Buffer.from(`2026-13-45 99:99:99.999|${NIL_USER_ID}`).toString('base64url')],
+    ['a cursor with a day its month does not have', Buffer.from(`2026-02-30 10:00:00.000|${NIL_USER_ID}`).toString('base64url')],
     ['a cursor with an extra part', Buffer.from(`2026-01-01 00:00:00.000|${NIL_USER_ID}|x`).toString('base64url')],
     ['a cursor with SQL in it', Buffer.from("2026-01-01 00:00:00.000' OR 1=1 --|x").toString('base64url')],
   ])('rejects %s as cursor with 400', async (_label, cursor) => {

@@ -119,11 +119,14 @@ export interface TcpProxy {
   freeze(): void;
   /** Delivers everything held back while frozen, and forwards again. */
   thaw(): void;
+  /** The connections open now silently drop everything from then on, never closed (a network black hole); new ones work. */
+  blackHoleExisting(): void;
 }
 
 /** A TCP proxy on 127.0.0.1 in front of `target`, that a test can cut and restore. */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const blackHoled = new WeakSet<Socket>();
   const held: [Socket, Buffer][] = [];
   let frozen = false;
   let server: NetServer | null = null;
@@ -143,7 +146,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       client.on('error', forget).on('close', forget);
       upstream.on('error', forget).on('close', forget);
       const forward = (from: Socket, to: Socket) =>
-        from.on('data', (chunk: Buffer) => (frozen ? held.push([to, chunk]) : to.write(chunk)));
+        from.on('data', (chunk: Buffer) => {
+          if (blackHoled.has(from)) return;
+          if (frozen) held.push([to, chunk]);
+          else to.write(chunk);
+        });
       forward(client, upstream);
       forward(upstream, client);
     });
@@ -178,6 +185,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     thaw() {
       frozen = false;
       for (const [to, chunk] of held.splice(0)) if (!to.destroyed) to.write(chunk);
+    },
+    blackHoleExisting() {
+      for (const socket of sockets) blackHoled.add(socket);
     },
   };
 }
