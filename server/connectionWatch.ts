@@ -11,21 +11,25 @@
 const STATEMENT_TIMEOUT_MS = 7000;
 const SWEEP_MS = 1000;
 
+type Callback = (err: unknown, rows?: unknown, fields?: unknown) => void;
+type Send = (this: WatchedConnection, a: unknown, b?: unknown, c?: unknown) => unknown;
+
 /** The parts of a mysql2 connection watched. */
 interface WatchedConnection {
-  query(...args: unknown[]): unknown;
-  execute(...args: unknown[]): unknown;
-  once(event: 'end' | 'error', listener: () => void): unknown;
+  query: Send;
+  execute: Send;
+  on(event: 'end' | 'error', listener: () => void): unknown;
   stream?: { destroy(): void };
 }
 
-interface RunningStatement {
+interface Watched {
   connection: WatchedConnection;
-  startedAt: number;
+  /** When the statement now running was sent; 0 while idle (a borrowed connection runs one at a time). */
+  busySince: number;
 }
 
-/** Statements sent and not answered yet, checked by one sweep timer while there are any. */
-const running = new Set<RunningStatement>();
+/** Every watched connection of the process, checked by one sweep timer while there are any. */
+const watchedConnections = new Set<Watched>();
 let sweep: NodeJS.Timeout | null = null;
 
 /**
@@ -38,51 +42,62 @@ function cut(connection: WatchedConnection): void {
 
 function cutStuckConnections(): void {
   const now = Date.now();
-  for (const statement of running) {
-    if (now - statement.startedAt < STATEMENT_TIMEOUT_MS) continue;
-    running.delete(statement);
-    cut(statement.connection);
+  for (const watched of watchedConnections) {
+    if (watched.busySince !== 0 && now - watched.busySince >= STATEMENT_TIMEOUT_MS) {
+      watched.busySince = 0;
+      cut(watched.connection);
+    }
   }
-  if (running.size === 0 && sweep) {
+  if (watchedConnections.size === 0 && sweep) {
     clearInterval(sweep);
     sweep = null;
   }
 }
 
-/** Wraps a callback-style query/execute so that the statement is watched until its callback runs. */
-function watched(connection: WatchedConnection, send: (...args: unknown[]) => unknown) {
-  return (...args: unknown[]) => {
-    // mysql2 takes the callback last; commands without one (streams, fire-and-forget) are not watched.
-    const callbackAt = args.length - 1;
-    if (typeof args[callbackAt] !== 'function') return send(...args);
-    const statement: RunningStatement = { connection, startedAt: Date.now() };
-    const callback = args[callbackAt] as (...results: unknown[]) => void;
-    args[callbackAt] = (...results: unknown[]) => {
-      running.delete(statement);
-      callback(...results);
-    };
-    running.add(statement);
-    sweep ??= setInterval(cutStuckConnections, SWEEP_MS).unref();
-    return send(...args);
+function answered(watched: Watched, callback: Callback): Callback {
+  return (err, rows, fields) => {
+    watched.busySince = 0;
+    callback(err, rows, fields);
+  };
+}
+
+/** query/execute with the statement watched until its callback runs (mysql2 takes the callback last; without one it is not watched). */
+function watchedSend(watched: Watched, send: Send): Send {
+  return function (a, b, c) {
+    if (typeof c === 'function') {
+      watched.busySince = Date.now();
+      return send.call(watched.connection, a, b, answered(watched, c as Callback));
+    }
+    if (typeof b === 'function') {
+      watched.busySince = Date.now();
+      return send.call(watched.connection, a, answered(watched, b as Callback));
+    }
+    return send.call(watched.connection, a, b, c);
   };
 }
 
 /** One pool's connections: watched while open, and cut at once by cutAll() when closing has waited long enough. */
 export class ConnectionWatch {
-  private readonly open = new Set<WatchedConnection>();
+  private readonly open = new Set<Watched>();
 
   add(connection: WatchedConnection): void {
-    connection.query = watched(connection, connection.query.bind(connection));
-    connection.execute = watched(connection, connection.execute.bind(connection));
-    this.open.add(connection);
-    const forget = () => this.open.delete(connection);
-    connection.once('end', forget);
-    connection.once('error', forget);
+    const watched: Watched = { connection, busySince: 0 };
+    connection.query = watchedSend(watched, connection.query);
+    connection.execute = watchedSend(watched, connection.execute);
+    this.open.add(watched);
+    watchedConnections.add(watched);
+    sweep ??= setInterval(cutStuckConnections, SWEEP_MS).unref();
+    const forget = () => {
+      this.open.delete(watched);
+      watchedConnections.delete(watched);
+    };
+    // `on`, not `once`: a connection must never emit 'error' without a listener (that throws).
+    connection.on('end', forget);
+    connection.on('error', forget);
   }
 
   /** Cuts every connection still open: for closing, after each had its chance to say goodbye. */
   cutAll(): void {
-    for (const connection of this.open) cut(connection);
-    this.open.clear();
+    for (const watched of this.open) cut(watched.connection);
   }
 }
