@@ -19,10 +19,14 @@ export async function buildServer(outdir: string): Promise<void> {
   });
 }
 
-/** Node's arguments in package.json's `start` script after the build: its flags, then dist/server/index.js. */
+/**
+ * Node's arguments in package.json's `start` script after the build: its flags, then
+ * dist/server/index.js. The script runs node with `exec`, so that the signal a supervisor sends
+ * to `npm start` reaches the server itself rather than the shell in between.
+ */
 export function startNodeArgs(): string[] {
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-  const [program, ...args] = scripts.start.split('&&').at(-1)!.trim().split(/\s+/);
+  const [program, ...args] = scripts.start.split('&&').at(-1)!.trim().replace(/^exec\s+/, '').split(/\s+/);
   if (program !== 'node') throw new Error(`package.json's start script must end with a node command: ${scripts.start}`);
   return args;
 }

@@ -186,7 +186,7 @@ export function createRestHandler(app: App) {
     const found = findRoute(routes, method, normalizePath(url.pathname));
     let reply: Reply;
     if (!found) {
-      reply = errorReply(new TRPCError({ code: 'NOT_FOUND', message: 'Not found' }), null, undefined, undefined);
+      reply = errorReply(new TRPCError({ code: 'NOT_FOUND', message: `No route for ${method} /api${url.pathname}.` }), null, undefined, undefined);
     } else {
       const fromRequest = method === 'GET' || method === 'DELETE' ? queryInput(url, found.route.arrayParams) : (parsed as object);
       const input = found.route.takesInput ? Object.assign({}, fromRequest, found.pathInput) : undefined;
