@@ -145,8 +145,8 @@ function errorReply(error: TRPCError, route: RestRoute | null, input: unknown, c
 /**
  * REST over the same procedures. The body is read and checked here (64 KiB, JSON only, valid
  * JSON; an empty body counts as `{}`), the OpenAPI route is matched, and the procedure runs as
- * trpc-to-openapi's handler would run it (procedureCalls.ts), without that handler's per-request costs (a Fetch Request, its abort signal and headers, route lookup and
- * schema walks on every call).
+ * trpc-to-openapi's handler would run it (procedureCalls.ts), without that handler's per-request
+ * costs (a Fetch Request, its abort signal and headers, route lookup and schema walks on every call).
  */
 export function createRestHandler(app: App) {
   const routes = restRoutes();

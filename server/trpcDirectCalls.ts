@@ -4,6 +4,7 @@ import { getErrorShape, getHTTPStatusCode } from '@trpc/server/unstable-core-do-
 import type { Context } from './context.js';
 import { callProcedure, procedureAt, type RouterProcedure } from './procedureCalls.js';
 import { trpcResponseMeta } from './responseMeta.js';
+import { PLAIN_PROCEDURE_PATH, type PreparedTrpcRequest } from './trpcRequests.js';
 import { appRouter } from './routers/_app.js';
 
 /**
@@ -20,7 +21,6 @@ import { appRouter } from './routers/_app.js';
 export const MAX_BATCH_SIZE = 20;
 
 const config = appRouter._def._config;
-const PLAIN_PATH = /^[A-Za-z0-9_.,]+$/;
 /** Characters that WHATWG URL parsing (the adapter's) would strip, encode or cut at: such URLs go to the adapter. */
 const URL_SENSITIVE = /[^\x21-\x7e]|#/;
 
@@ -45,17 +45,26 @@ function wantsStream(req: IncomingMessage): boolean {
   return req.headers.accept?.split(',').some((type) => type.trim() === 'application/jsonl') ?? false;
 }
 
-/** The JSON text of the call's input: the `input` query parameter, or the body read by prepareTrpcBody. */
-function inputText(req: IncomingMessage, query: URLSearchParams): string | null {
-  if (req.method === 'GET') return query.get('input');
-  return (req as IncomingMessage & { body?: string }).body ?? null;
+/**
+ * The call's input as JSON: the `input` query parameter, or the body prepareTrpcBody read and
+ * parsed. `undefined` when there is none; null when it is not JSON (the adapter answers that).
+ */
+function inputJson(req: PreparedTrpcRequest, query: URLSearchParams): { value: unknown } | null {
+  const text = req.method === 'GET' ? query.get('input') : req.body;
+  if (!text) return { value: undefined };
+  if (req.method !== 'GET') return req.bodyJson ?? null;
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return null;
+  }
 }
 
 /**
  * The calls of a request this module answers, or null to leave it to the adapter. Does no work a
  * fallback would repeat. http.ts has already refused a Host header that makes no usable URL.
  */
-function planCalls(req: IncomingMessage, url: string): Planned {
+function planCalls(req: PreparedTrpcRequest, url: string): Planned {
   const method = req.method;
   const type = method === 'GET' ? 'query' : method === 'POST' ? 'mutation' : null;
   if (!type || wantsStream(req) || URL_SENSITIVE.test(url)) return null;
@@ -64,7 +73,7 @@ function planCalls(req: IncomingMessage, url: string): Planned {
 
   const queryAt = url.indexOf('?');
   const procedurePath = url.slice('/trpc/'.length, queryAt < 0 ? undefined : queryAt);
-  if (!PLAIN_PATH.test(procedurePath)) return null;
+  if (!PLAIN_PROCEDURE_PATH.test(procedurePath)) return null;
   // With its '?', as URL parsing hands it over: URLSearchParams drops one leading '?', no more.
   const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt));
   for (const name of query.keys()) if (!PLAIN_PARAMS.has(name)) return null;
@@ -72,13 +81,9 @@ function planCalls(req: IncomingMessage, url: string): Planned {
   const paths = isBatch ? procedurePath.split(',') : [procedurePath];
   if (paths.length > MAX_BATCH_SIZE) return null;
 
-  let inputs: unknown;
-  const text = inputText(req, query);
-  try {
-    inputs = text ? JSON.parse(text) : undefined;
-  } catch {
-    return null;
-  }
+  const json = inputJson(req, query);
+  if (!json) return null;
+  const inputs = json.value;
   if (isBatch && inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) return null;
 
   const calls: PlannedCall[] = [];

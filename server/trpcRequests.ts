@@ -8,12 +8,16 @@ import { sendError, sendJson } from './responses.js';
 import { authenticate, type Authenticated } from './services/sessions.js';
 import { isDatabaseUnavailable } from './dbErrors.js';
 
-/** A 400 in tRPC's own error envelope, so tRPC clients read it like any other error. */
+/** An error in tRPC's own envelope, so tRPC clients read it like any other error. */
 function sendTrpcError(res: ServerResponse, status: 400 | 413, code: 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE', message: string): void {
   sendJson(res, status, { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status } } });
 }
 
-const PLAIN_PROCEDURE_PATH = /^[A-Za-z0-9_.,]+$/;
+/** A procedure path (or a batch of them) that needs no decoding: the adapter and a plain reading agree on it. */
+export const PLAIN_PROCEDURE_PATH = /^[A-Za-z0-9_.,]+$/;
+
+/** A tRPC request whose POST body prepareTrpcBody has read: the text for the adapter, and its JSON value (null if it is not JSON). */
+export type PreparedTrpcRequest = IncomingMessage & { body?: string; bodyJson?: { value: unknown } | null };
 
 /** As the standalone adapter trims: one slash off each end. */
 function trimSlashes(path: string): string {
@@ -79,13 +83,19 @@ export async function prepareTrpcBody(req: IncomingMessage, res: ServerResponse)
   // A byte-order mark is dropped as the adapter's Fetch Request drops it, so that the numbers
   // after it are quoted (kept exact) like any others.
   let text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text;
+  let json: { value: unknown } | null = null;
   try {
-    JSON.parse(text);
-    text = quoteInexactNumbers(text);
+    const parsed: unknown = JSON.parse(text);
+    const quoted = quoteInexactNumbers(text);
+    // Kept for trpcDirectCalls, so the body is parsed once (twice only when a number needed quoting).
+    json = { value: quoted === text ? parsed : JSON.parse(quoted) };
+    text = quoted;
   } catch {
     // not JSON: tRPC answers with its own parse error
   }
-  (req as IncomingMessage & { body?: string }).body = text;
+  const prepared = req as PreparedTrpcRequest;
+  prepared.body = text;
+  prepared.bodyJson = json;
   return true;
 }
 

@@ -157,15 +157,15 @@ async function expireLocked(trx: Knex.Transaction, paymentIds: string[], now: st
   return overdue.map((p) => p.user_id);
 }
 
-/**
- * Expiry is applied lazily wherever payments or purchases are read (status, history, webhook),
- * so it never depends on a timer having run. Returns how many payments it expired.
- */
 /** Whether the user has a pending payment past its expiry (then expireOverduePayments has work), as an EXISTS subquery. */
 export function overduePaymentSql(userId: string, now: string): { sql: string; bindings: string[] } {
   return { sql: "SELECT 1 FROM payments WHERE user_id = ? AND status = 'pending' AND expires_at <= ?", bindings: [userId, now] };
 }
 
+/**
+ * Expiry is applied lazily wherever payments or purchases are read (status, history, webhook),
+ * so it never depends on a timer having run. Returns how many payments it expired.
+ */
 export async function expireOverduePayments(
   db: Knex,
   scope: { userId?: string; paymentId?: string } = {},
